@@ -1,0 +1,178 @@
+// One connector at run time: wires its HAL devices to the pilot interpreter and the connector machine,
+// the fault registry to the machine, and the meter to over-current supervision.
+// Owns: the actors and subscriptions of one connector. Must not: put an await between a HAL event and
+// the machine (every path here is synchronous), or decide anything the machines decide.
+
+import { createActor, type Actor } from 'xstate';
+import type { Clock } from '../../hal/clock.js';
+import type { ConnectorHal, MeterReading, PilotOutput } from '../../hal/types.js';
+import { connectorMachine, type ConnectorEmitted, type ConnectorMachineContext, type StopReason } from '../../state-machines/connector.js';
+import type { OcppStatus } from '../../state-machines/connector-logic.js';
+import { overCurrentMachine } from '../../state-machines/overcurrent.js';
+import { pilotMachine, type PilotErrorKind } from '../../state-machines/pilot.js';
+import type { FaultName, FaultRegistry } from '../faults/registry.js';
+import type { Logger } from '../log.js';
+import { MeterPoller, type PollerConfig } from './meter-poller.js';
+
+export interface ConnectorSettings {
+  maxCurrentA: number;
+  ventilationAllowed: boolean;
+  connectionTimeoutMs: number;
+  poller: PollerConfig;
+}
+
+export interface RuntimeDeps {
+  clock: Clock;
+  faults: FaultRegistry;
+  log: Logger;
+}
+
+const PILOT_FAULT: Record<PilotErrorKind, FaultName> = { E: 'pilot-short', F: 'pilot-fault', invalid: 'pilot-fault', diode: 'diode' };
+
+export class ConnectorRuntime {
+  readonly id: number;
+  readonly pilot: Actor<typeof pilotMachine>;
+  readonly machine: Actor<typeof connectorMachine>;
+  readonly overCurrent: Actor<typeof overCurrentMachine>;
+  readonly poller: MeterPoller;
+  private readonly unsubscribe: Array<() => void> = [];
+  private readonly listeners: Array<(e: ConnectorEmitted) => void> = [];
+
+  constructor(
+    readonly hal: ConnectorHal,
+    settings: ConnectorSettings,
+    private readonly deps: RuntimeDeps,
+  ) {
+    this.id = hal.id;
+    const { clock } = deps;
+    this.pilot = createActor(pilotMachine, { clock });
+    this.machine = createActor(
+      connectorMachine.provide({
+        actions: {
+          driveCp: ({ context }) => this.driveCp(context),
+          closeContactor: () => hal.contactor.close(),
+          openContactor: () => hal.contactor.open(),
+          lockCable: () => hal.lock?.lock(),
+          unlockCable: () => hal.lock?.unlock(),
+        },
+      }),
+      {
+        clock,
+        input: {
+          connectorId: hal.id,
+          maxCurrentA: settings.maxCurrentA,
+          ventilationAllowed: settings.ventilationAllowed,
+          connectionTimeoutMs: settings.connectionTimeoutMs,
+          caps: {
+            contactorFeedback: hal.contactor.capabilities.hasFeedback,
+            lock: hal.lock !== null,
+            lockFeedback: hal.lock?.capabilities.hasFeedback ?? false,
+            diodeCheck: hal.pilot.capabilities.diodeCheck,
+            canDriveNegative: hal.pilot.capabilities.canDriveNegative,
+          },
+        },
+      },
+    );
+    this.overCurrent = createActor(overCurrentMachine, { clock });
+    this.poller = new MeterPoller(hal, settings.poller, { ...deps, onReading: (r) => this.onReading(r) });
+  }
+
+  start(): void {
+    const { hal, machine, pilot, deps } = this;
+    pilot.on('*', (e) => {
+      this.mirrorPilotFault(e);
+      machine.send(e);
+    });
+    machine.on('*', (e) => this.onMachineEvent(e));
+    deps.faults.onChange((id) => {
+      if (id === this.id && this.machine.getSnapshot().status === 'active') this.syncFaults();
+    });
+    this.overCurrent.on('OverCurrentTripped', (e) =>
+      deps.faults.raise(this.id, 'ev-overcurrent', `${e.maxPhaseA.toFixed(1)} A > ${e.limitA.toFixed(1)} A for 7 s`),
+    );
+    this.unsubscribe.push(
+      hal.pilot.samples.on((s) => pilot.send({ type: 'PilotSample', state: s.state, diodeOk: s.diodeOk })),
+      hal.contactor.feedback.on((f) => machine.send({ type: 'ContactorFeedback', closed: f.closed })),
+      hal.rcm.changes.on((r) => (r.tripped ? deps.faults.raise(this.id, 'rcd') : deps.faults.clear(this.id, 'rcd'))),
+    );
+    if (hal.lock) this.unsubscribe.push(hal.lock.feedback.on((f) => machine.send({ type: 'LockFeedback', locked: f.locked })));
+    pilot.start();
+    this.overCurrent.start();
+    machine.start();
+    if (hal.rcm.tripped) deps.faults.raise(this.id, 'rcd');
+    this.syncFaults();
+    this.poller.start();
+  }
+
+  stop(): void {
+    this.poller.stop();
+    for (const u of this.unsubscribe.splice(0)) u();
+    this.machine.stop();
+    this.pilot.stop();
+    this.overCurrent.stop();
+    this.hal.contactor.open();
+  }
+
+  /** Machine notifications (status, sessions, faults). Listeners run synchronously. */
+  onEvent(listener: (e: ConnectorEmitted) => void): void {
+    this.listeners.push(listener);
+  }
+
+  authorize(idTag: string): void {
+    this.machine.send({ type: 'Authorize', idTag });
+  }
+
+  stopSession(reason: StopReason): void {
+    this.machine.send({ type: 'StopSession', reason });
+  }
+
+  setCurrentLimit(amps: number): void {
+    this.machine.send({ type: 'SetCurrentLimit', amps });
+  }
+
+  setOperative(operative: boolean): void {
+    this.machine.send({ type: 'SetOperative', operative });
+  }
+
+  /** Tells the machine the current blocking-fault set (called by the app on every registry change). */
+  syncFaults(): void {
+    this.machine.send({ type: 'FaultsChanged', blocking: this.deps.faults.blockingNames(this.id) });
+  }
+
+  get context(): ConnectorMachineContext {
+    return this.machine.getSnapshot().context;
+  }
+
+  get status(): OcppStatus {
+    return this.context.status ?? 'Unavailable';
+  }
+
+  private driveCp(c: ConnectorMachineContext): void {
+    const output: PilotOutput =
+      c.cp === 'pwm' ? { mode: 'pwm', dutyPercent: c.cpDuty } : c.cp === 'negative' ? { mode: 'negative' } : { mode: 'steady' };
+    // Tell the interpreter first: while we drive -12 V the line shows our output, not the EV.
+    this.pilot.send({ type: 'CpDriven', mode: output.mode });
+    this.hal.pilot.setOutput(output);
+  }
+
+  private mirrorPilotFault(e: { type: string; kind?: PilotErrorKind }): void {
+    if (e.type === 'PilotError' && e.kind) this.deps.faults.raise(this.id, PILOT_FAULT[e.kind]);
+    if (e.type === 'PilotErrorCleared' || e.type === 'CarUnplugged') {
+      for (const name of ['pilot-short', 'pilot-fault', 'diode'] as const) this.deps.faults.clear(this.id, name);
+    }
+    if (e.type === 'CarUnplugged' && this.deps.faults.clear(this.id, 'ev-overcurrent')) this.overCurrent.send({ type: 'Reset' });
+  }
+
+  private onMachineEvent(e: ConnectorEmitted): void {
+    if (e.type === 'FaultDetected') {
+      this.deps.faults.raise(this.id, e.fault, e.detail);
+      this.deps.log.error({ connector: this.id, fault: e.fault, detail: e.detail }, 'latched fault');
+    }
+    for (const l of this.listeners) l(e);
+  }
+
+  private onReading(r: MeterReading): void {
+    const maxPhaseA = Math.max(r.currentA.l1, r.currentA.l2, r.currentA.l3);
+    this.overCurrent.send({ type: 'CurrentSample', maxPhaseA, pwmA: this.context.appliedA });
+  }
+}
