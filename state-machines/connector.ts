@@ -60,7 +60,12 @@ export interface ConnectorMachineInput {
   operative?: boolean;
 }
 
-export type ConnectorMachineContext = ConnectorContext & { cpDuty: number; connectionTimeoutMs: number; fbAwaiting: boolean; lockAwaiting: boolean };
+export type ConnectorMachineContext = ConnectorContext & { notices: ConnectorEmitted[]; cpDuty: number; connectionTimeoutMs: number; fbAwaiting: boolean; lockAwaiting: boolean };
+
+/** Queues a notification; `reconcile` emits it after driving the outputs. */
+function notify(enqueue: { assign: (f: (a: { context: ConnectorMachineContext }) => Partial<ConnectorMachineContext>) => void }, e: ConnectorEmitted): void {
+  enqueue.assign(({ context }) => ({ notices: [...context.notices, e] }));
+}
 
 const latch = (c: ConnectorMachineContext, fault: LatchedFault): Partial<ConnectorMachineContext> => ({ latched: c.latched.includes(fault) ? c.latched : [...c.latched, fault] });
 
@@ -125,7 +130,9 @@ export const connectorMachine = setup({
         enqueue('closeContactor');
         if (!noFeedback) enqueue.raise({ type: 'ContactorCommanded' });
       }
-      enqueue.assign({ status: p.status });
+      enqueue.assign({ status: p.status, notices: [] });
+      // Notifications go out only after the outputs are driven, so no listener runs before the contactor.
+      for (const n of c.notices) enqueue.emit(n);
       if (p.status !== c.status) enqueue.emit({ type: 'StatusChanged', status: p.status });
     }),
 
@@ -145,7 +152,7 @@ export const connectorMachine = setup({
     startIfReady: enqueueActions(({ context: c, enqueue }) => {
       if (c.session !== 'authorized' || c.pilot === 'A' || !c.idTag) return;
       enqueue.assign({ session: 'active', graceAllowed: true, wakeUp: 'none' });
-      enqueue.emit({ type: 'SessionStarted', idTag: c.idTag });
+      notify(enqueue, { type: 'SessionStarted', idTag: c.idTag });
     }),
     authorize: enqueueActions(({ context: c, event, enqueue }) => {
       if (event.type !== 'Authorize' || !c.operative || c.session === 'active') return;
@@ -156,11 +163,11 @@ export const connectorMachine = setup({
       if (c.session === 'authorized') enqueue.assign({ session: 'none', idTag: null });
       if (c.session !== 'active') return;
       enqueue.assign({ session: 'finished', graceAllowed: !IMMEDIATE_STOPS.has(event.reason) });
-      enqueue.emit({ type: 'SessionStopped', idTag: c.idTag ?? '', reason: event.reason });
+      notify(enqueue, { type: 'SessionStopped', idTag: c.idTag ?? '', reason: event.reason });
     }),
     endOnUnplug: enqueueActions(({ context: c, enqueue }) => {
       // Unplugging ends a session (OCPP reason EVDisconnected); a lock fault clears with the cable gone.
-      if (c.session === 'active') enqueue.emit({ type: 'SessionStopped', idTag: c.idTag ?? '', reason: 'EVDisconnected' });
+      if (c.session === 'active') notify(enqueue, { type: 'SessionStopped', idTag: c.idTag ?? '', reason: 'EVDisconnected' });
       const latched = c.latched.filter((f) => f !== 'connector-lock');
       if (c.session !== 'authorized') enqueue.assign({ session: 'none', idTag: null, wakeUp: 'none', latched });
       else enqueue.assign({ latched });
@@ -172,19 +179,19 @@ export const connectorMachine = setup({
       // REFERENCE.md 3 (CB MREC17): a feedback change nobody commanded is a contactor fault, latched.
       const fault: LatchedFault = event.closed ? 'contactor-welded' : 'contactor-fails-to-close';
       enqueue.assign(latch(c, fault));
-      enqueue.emit({ type: 'FaultDetected', fault, detail: `mirror contact reports ${event.closed ? 'closed' : 'open'} unbidden` });
+      notify(enqueue, { type: 'FaultDetected', fault, detail: `mirror contact reports ${event.closed ? 'closed' : 'open'} unbidden` });
     }),
     checkFeedbackDeadline: enqueueActions(({ context: c, enqueue }) => {
       if (c.contactorFb === c.contactorCmd) return;
       // REFERENCE.md 3: the feedback edge must arrive within 250 ms of switching.
       const fault: LatchedFault = c.contactorCmd ? 'contactor-fails-to-close' : 'contactor-welded';
       enqueue.assign(latch(c, fault));
-      enqueue.emit({ type: 'FaultDetected', fault, detail: `no ${c.contactorCmd ? 'closed' : 'open'} feedback within ${TIMING.contactorFeedback} ms` });
+      notify(enqueue, { type: 'FaultDetected', fault, detail: `no ${c.contactorCmd ? 'closed' : 'open'} feedback within ${TIMING.contactorFeedback} ms` });
     }),
     checkLockDeadline: enqueueActions(({ context: c, enqueue }) => {
       if (c.lockFb === c.lockCmd) return;
       enqueue.assign(latch(c, 'connector-lock'));
-      enqueue.emit({ type: 'FaultDetected', fault: 'connector-lock', detail: `lock did not ${c.lockCmd ? 'lock' : 'unlock'} within ${TIMING.lockFeedback} ms` });
+      notify(enqueue, { type: 'FaultDetected', fault: 'connector-lock', detail: `lock did not ${c.lockCmd ? 'lock' : 'unlock'} within ${TIMING.lockFeedback} ms` });
     }),
   },
   guards: {
@@ -231,6 +238,7 @@ export const connectorMachine = setup({
     lockFb: false,
     wasBlocked: false,
     status: null,
+    notices: [],
     fbAwaiting: false,
     lockAwaiting: false,
   }),
@@ -359,7 +367,7 @@ export const connectorMachine = setup({
               target: 'idle',
               actions: [
                 enqueueActions(({ context, enqueue }) => {
-                  enqueue.emit({ type: 'AuthorizationExpired', idTag: context.idTag ?? '' });
+                  notify(enqueue, { type: 'AuthorizationExpired', idTag: context.idTag ?? '' });
                   enqueue.assign({ session: 'none', idTag: null });
                 }),
                 'reconcile',

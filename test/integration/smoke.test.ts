@@ -17,7 +17,7 @@ describe('smoke', () => {
     console.log(b.physical);
     b.request('pause');
     await rig.advance(1000);
-    console.log(rig.statuses(), b.physical);
+    console.log(rig.statuses(), b.physical, rig.events.map(e=>e.type));
     rig.stop();
     expect(1).toBe(1);
   });

@@ -1,0 +1,27 @@
+// Lint: typescript-eslint recommended rules on all TypeScript roots; build output and deps ignored.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: false } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-imports': 'off',
+    },
+  },
+  {
+    // Layering (DESIGN.md): state machines never import hal or src; hal never imports state-machines or src.
+    files: ['state-machines/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/hal/**', '**/src/**', '../hal/*', '../src/*'] }] },
+  },
+  {
+    files: ['hal/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/state-machines/**', '**/src/**', '../state-machines/*', '../src/*'] }] },
+  },
+);

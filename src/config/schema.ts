@@ -1,0 +1,108 @@
+// The shape of the configuration file: every key, its type, its range and its default.
+// Owns: configSchema and the Config type (defaults applied). Must not: read files or the environment,
+// or format errors (load.ts does). Each check's message is the "expected ..." phrase shown to the user;
+// custom (cross-field) issues carry params.expected and params.found (the value after defaults).
+
+import { z } from 'zod';
+
+const ID_TAG = /^[\x21-\x7E]{1,20}$/;
+const CHARGE_POINT_ID = /^[A-Za-z0-9._-]{1,20}$/;
+
+/** An integer in [min, max]; every failure reads "expected an integer between min and max". */
+function intIn(min: number, max: number) {
+  const error = `an integer between ${min} and ${max}`;
+  return z.int({ error }).min(min, { error }).max(max, { error });
+}
+
+/** A number in [min, max]; every failure reads "expected a number between min and max". */
+function numberIn(min: number, max: number) {
+  const error = `a number between ${min} and ${max}`;
+  return z.number({ error }).min(min, { error }).max(max, { error });
+}
+
+function nonEmptyString(what: string) {
+  return z.string({ error: what }).min(1, { error: what });
+}
+
+const idTag = () =>
+  z.string({ error: 'an idTag' }).regex(ID_TAG, {
+    error: 'an idTag of 1 to 20 printable ASCII characters without spaces',
+  });
+
+/** A strict mapping whose errors name the keys it allows. */
+function section<T extends z.core.$ZodLooseShape>(shape: T) {
+  const keys = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys' ? `unknown key (allowed: ${keys})` : `a mapping with keys: ${keys}`,
+  });
+}
+
+const connectorSchema = section({
+  id: z.int({ error: 'an integer >= 1' }).min(1, { error: 'an integer >= 1' }),
+  maxCurrentA: numberIn(6, 80).default(32),
+  phases: z.literal([1, 3], { error: 'one of 1, 3' }).default(3),
+  tethered: z.boolean({ error: 'true or false' }).default(false),
+  ventilationAllowed: z.boolean({ error: 'true or false' }).default(false),
+});
+
+const connectorsSchema = z
+  .array(connectorSchema, { error: 'a list of 1 to 8 connectors' })
+  .min(1, { error: 'a list of 1 to 8 connectors' })
+  .max(8, { error: 'a list of 1 to 8 connectors' })
+  .superRefine((list, ctx) => {
+    const at = list.findIndex((c, i) => c.id !== i + 1);
+    if (at < 0) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: 'connector ids must be 1..N without gaps',
+      path: [at, 'id'],
+      params: { expected: String(at + 1), found: list[at]?.id },
+    });
+  });
+
+const temperatureSchema = section({
+  pollIntervalMs: intIn(500, 60_000).default(5000),
+  tripC: z.number({ error: 'a number' }).default(71),
+  resumeC: z.number({ error: 'a number' }).default(62),
+}).superRefine((t, ctx) => {
+  if (t.resumeC < t.tripC) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: 'resumeC must be below tripC',
+    path: ['resumeC'],
+    params: { expected: `a number below ${t.tripC}`, found: t.resumeC },
+  });
+});
+
+export const configSchema = section({
+  chargePointId: z
+    .string({ error: 'a string' })
+    .regex(CHARGE_POINT_ID, { error: '1 to 20 characters of A-Z, a-z, 0-9, ".", "_", "-"' })
+    .default('EVSE-SIM-1'),
+  hal: section({
+    driver: z.enum(['sim', 'rpi']).default('sim'),
+  }).prefault({}),
+  connectors: connectorsSchema.prefault([{ id: 1 }]),
+  auth: section({
+    mode: z.enum(['allow-list', 'free-vend']).default('allow-list'),
+    allowList: z.array(idTag(), { error: 'a list of idTags' }).default([]),
+    freeVendIdTag: idTag().default('FREEVEND'),
+    connectionTimeoutS: intIn(10, 600).default(60),
+  }).prefault({}),
+  api: section({
+    host: nonEmptyString('a host name or IP address').default('127.0.0.1'),
+    port: intIn(0, 65_535).default(8080),
+  }).prefault({}),
+  dataDir: nonEmptyString('a directory path').default('/var/lib/evse'),
+  log: section({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  }).prefault({}),
+  meter: section({
+    pollIntervalMs: intIn(200, 60_000).default(1000),
+    offlineAfterFailures: intIn(1, 20).default(3),
+  }).prefault({}),
+  temperature: temperatureSchema.prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
