@@ -131,19 +131,22 @@ export class SimConnectorBoard implements BoardLink {
   }
 
   private moveContacts(): void {
-    // A welded contactor is stuck closed whatever is commanded; one that fails to close stays open.
-    const target = this.faults.has('welded-contactor')
-      ? true
-      : this.faults.has('contactor-fails-to-close')
-        ? false
-        : this.contactor.commandedClosed;
-    if (target === this.contactsClosed) return;
+    if (this.contactTarget() === this.contactsClosed) return;
     this.clock.setTimeout(() => {
+      // Travel ends in whatever position is commanded by then (a close cancelled in flight never closes).
+      const target = this.contactTarget();
       this.integrate();
       if (this.contactsClosed === target) return;
       this.contactsClosed = target;
       this.contactor.feedback.emit({ closed: target });
     }, this.timings.contactorFeedbackMs);
+  }
+
+  /** A welded contactor is stuck closed whatever is commanded; one that fails to close stays open. */
+  private contactTarget(): boolean {
+    if (this.faults.has('welded-contactor')) return true;
+    if (this.faults.has('contactor-fails-to-close')) return false;
+    return this.contactor.commandedClosed;
   }
 
   private moveLock(): void {

@@ -1,0 +1,101 @@
+// Starts the real controller process (compiled dist/) on the simulated HAL with a temporary config and
+// data directory, and talks to its local API. Cleans up its child process and files.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const MAIN = resolve(import.meta.dirname, '../../dist/src/main.js');
+
+export interface Controller {
+  proc: ChildProcess;
+  url: string;
+  dir: string;
+  logs: string[];
+  get(path: string): Promise<{ status: number; body: any }>;
+  post(path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  stop(): Promise<number | null>;
+}
+
+export function writeConfig(dir: string, yaml: string): string {
+  const path = join(dir, 'config.yaml');
+  writeFileSync(path, yaml);
+  return path;
+}
+
+export const SIM_CONFIG = `
+chargePointId: EVSE-TEST
+hal: { driver: sim }
+connectors: [{ id: 1, maxCurrentA: 32 }]
+auth: { mode: allow-list, allowList: ["04A1B2C3"] }
+api: { host: 127.0.0.1, port: 0 }
+meter: { pollIntervalMs: 200 }
+log: { level: info }
+`;
+
+export async function startController(yaml = SIM_CONFIG): Promise<Controller> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} missing: run "npm run build" first (npm test does)`);
+  const dir = mkdtempSync(join(tmpdir(), 'evse-it-'));
+  const config = writeConfig(dir, yaml);
+  const proc = spawn(process.execPath, [MAIN, '--config', config], {
+    env: { ...process.env, EVSE_DATA_DIR: join(dir, 'data'), EVSE_API_PORT: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`controller did not start:\n${logs.join('\n')}`)), 15_000);
+    let buf = '';
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      buf += chunk.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const line of lines) {
+        logs.push(line);
+        const m = /"api":"(http:\/\/[^"]+)"/.exec(line);
+        if (m) {
+          clearTimeout(timer);
+          resolveUrl(m[1]!);
+        }
+      }
+    });
+    proc.stderr!.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+    proc.on('exit', (code) => reject(new Error(`controller exited with ${code}:\n${logs.join('\n')}`)));
+  });
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(url + path, {
+      method,
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  return {
+    proc,
+    url,
+    dir,
+    logs,
+    get: (path) => call('GET', path),
+    post: (path, body) => call('POST', path, body),
+    stop: async () => {
+      if (proc.exitCode !== null) return proc.exitCode;
+      const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+      proc.kill('SIGTERM');
+      const code = await exited;
+      rmSync(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+/** Polls until `check` returns a truthy value; fails with the last value after `ms`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | false | null | undefined>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    last = v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
