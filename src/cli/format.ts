@@ -2,38 +2,13 @@
 // Owns: the CLI's view of the status payload and how numbers, energy, power and times are shown.
 // Must not: do I/O, read the clock or environment implicitly (the caller passes `now`), or pick exit codes.
 
-export interface ConnectorFault {
-  name: string;
-  blocking: boolean;
-  errorCode: string;
-  info: string;
-}
+import type { ConnectorView, StatusView } from '../status.js';
 
-export interface TransactionStatus {
-  id: number;
-  idTag: string;
-  startedAt: string;
-  energyWh: number;
-}
-
-export interface ConnectorStatus {
-  id: number;
-  pilot: string;
-  status: string;
-  errorCode: string;
-  contactorClosed: boolean;
-  offeredCurrentA: number;
-  transaction: TransactionStatus | null;
-  energyWh: number;
-  powerW: number;
-  faults: ConnectorFault[];
-}
-
-export interface StatusResponse {
-  chargePointId: string;
-  ocpp: { connected: boolean; registration: string };
-  connectors: ConnectorStatus[];
-}
+// The payload types are the server's own (type-only import: nothing of the server loads in the CLI).
+export type StatusResponse = StatusView;
+export type ConnectorStatus = ConnectorView;
+export type TransactionStatus = NonNullable<ConnectorView['transaction']>;
+export type ConnectorFault = ConnectorView['faults'][number];
 
 export interface FormatOptions {
   /** "Today", for deciding whether a session start needs its date shown. */
@@ -50,6 +25,7 @@ export function formatStatus(status: StatusResponse, options: FormatOptions): st
 }
 
 export function formatHeader(status: StatusResponse): string {
+  if (status.ocpp.registration === 'NotConfigured') return `Chargepoint ${status.chargePointId}  standalone (no CSMS configured)`;
   const link = status.ocpp.connected ? 'connected' : 'disconnected';
   return `Chargepoint ${status.chargePointId}  OCPP ${link} (registration ${status.ocpp.registration})`;
 }

@@ -88,6 +88,7 @@ const statusPayload: StatusResponse = {
       transaction: { id: 17, idTag: '04A1B2C3', startedAt: new Date().toISOString(), energyWh: 1234 },
       energyWh: 4567.8,
       powerW: 21012,
+      temperatureC: 31,
       faults: [{ name: 'overtemp', blocking: false, errorCode: 'HighTemperature', info: 'derated to 16 A' }],
     },
   ],

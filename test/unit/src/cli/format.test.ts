@@ -28,6 +28,7 @@ const charging: ConnectorStatus = {
   transaction: { id: 1, idTag: '04A1B2C3', startedAt: '2025-03-14T12:03:10.412Z', energyWh: 1234 },
   energyWh: 4567.8,
   powerW: 21012,
+  temperatureC: 31,
   faults: [],
 };
 
@@ -41,6 +42,7 @@ const idle: ConnectorStatus = {
   transaction: null,
   energyWh: 1_250_000,
   powerW: 0,
+  temperatureC: 25,
   faults: [],
 };
 
@@ -54,6 +56,7 @@ const faulted: ConnectorStatus = {
   transaction: null,
   energyWh: 4567.8,
   powerW: 0,
+  temperatureC: null,
   faults: [
     { name: 'rcd', blocking: true, errorCode: 'GroundFailure', info: '' },
     { name: 'meter-offline', blocking: false, errorCode: 'PowerMeterFailure', info: 'no Modbus reply' },
