@@ -29,6 +29,8 @@ interface Ctx {
   committed: ValidState;
   candidate: ValidState | null;
   error: PilotErrorKind | null;
+  /** A missing diode stays latched until the EV is unplugged (CB clears it only in A), whatever follows. */
+  diodeLatched: boolean;
   pwmOn: boolean;
   diodeVerified: boolean;
 }
@@ -48,11 +50,12 @@ export function decide(ctx: Ctx, sample: { state: RawState; diodeOk: boolean | n
 
 function decideRaw(ctx: Ctx, sample: { state: RawState; diodeOk: boolean | null }): Decision {
   const s = sample.state;
-  if (!isValid(s)) return ctx.error === s ? 'ignore' : 'error'; // 1.4: E/F/out-of-band act at once
+  // 1.4: E/F/out-of-band act at once; the same error seen again while clearing cancels the clearing.
+  if (!isValid(s)) return ctx.error === s && ctx.candidate === null ? 'ignore' : 'error';
   if (ctx.pwmOn && sample.diodeOk === false && s !== 'A') return ctx.error === 'diode' ? 'ignore' : 'diode';
   if (ctx.error !== null) {
     if (s === 'A') return 'clearNow'; // unplugged: every pilot error clears in A (CB clears diode in A only)
-    return ctx.error === 'diode' ? 'ignore' : 'clearLater';
+    return ctx.diodeLatched ? 'ignore' : 'clearLater';
   }
   if (s === ctx.committed) return 'stable';
   if (s === 'A') return 'commit'; // 1.3: unplug is never delayed
@@ -93,9 +96,8 @@ export const pilotMachine = setup({
     raiseError: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'PilotSample') return;
       const kind: PilotErrorKind = isValid(event.state) ? 'diode' : event.state;
-      if (context.error === kind) return;
-      enqueue.assign({ error: kind, candidate: null });
-      enqueue.emit({ type: 'PilotError', kind });
+      enqueue.assign({ error: kind, candidate: null, ...(kind === 'diode' ? { diodeLatched: true } : {}) });
+      if (context.error !== kind) enqueue.emit({ type: 'PilotError', kind });
     }),
     setCandidate: assign({
       candidate: ({ event }) => (event.type === 'PilotSample' && isValid(event.state) ? event.state : null),
@@ -112,12 +114,13 @@ export const pilotMachine = setup({
     }),
     clearError: enqueueActions(({ context, enqueue }) => {
       if (context.error === null) return;
-      enqueue.assign({ error: null });
+      enqueue.assign({ error: null, diodeLatched: false });
       enqueue.emit({ type: 'PilotErrorCleared' });
     }),
     dropCandidate: assign({ candidate: null }),
     noteDiode: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'PilotSample' || !context.pwmOn || context.diodeVerified) return;
+      // In A the -12 V is our own output with no EV on the line: nothing verified.
+      if (event.type !== 'PilotSample' || event.state === 'A' || !context.pwmOn || context.diodeVerified) return;
       if (event.diodeOk !== true || context.error !== null) return;
       enqueue.assign({ diodeVerified: true });
       enqueue.emit({ type: 'DiodeVerified' });
@@ -128,7 +131,7 @@ export const pilotMachine = setup({
   },
 }).createMachine({
   id: 'pilot',
-  context: { committed: 'A', candidate: null, error: null, pwmOn: false, diodeVerified: false },
+  context: { committed: 'A', candidate: null, error: null, diodeLatched: false, pwmOn: false, diodeVerified: false },
   initial: 'watching',
   states: {
     watching: {

@@ -15,7 +15,8 @@ export function dutyForCurrent(amps: number): number | null {
   const a = Math.min(amps, MAX_CURRENT_A);
   if (a <= 51) return Math.max(10, round1(a / 0.6));
   if (a < 52.5) return round1(51 / 0.6);
-  return round1(a / 2.5 + 64);
+  // 0.01 % steps here: one 0.1 % step is 0.25 A in this band (sysfs duty is in ns, so it is achievable).
+  return Math.round((a / 2.5 + 64) * 100) / 100;
 }
 
 /** The current a duty signals to the EV, inverse of dutyForCurrent for duties it produces. */

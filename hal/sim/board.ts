@@ -86,11 +86,13 @@ export class SimConnectorBoard implements BoardLink {
 
   // ----- control surface ------------------------------------------------------------------------------
   plug(): void {
+    this.integrate();
     this.ev.plugged = true;
     this.refresh(true);
   }
 
   unplug(): void {
+    this.integrate();
     this.ev.plugged = false;
     this.ev.wantsCharge = false;
     this.refresh(true);
@@ -98,16 +100,23 @@ export class SimConnectorBoard implements BoardLink {
 
   request(kind: 'charge' | 'pause'): void {
     if (!this.ev.plugged) throw new HalError('sim-ev', 'the EV is not plugged in');
+    this.integrate();
     this.ev.wantsCharge = kind === 'charge';
     this.refresh(true);
   }
 
+  beforeChange(): void {
+    this.integrate();
+  }
+
   configureEv(patch: Partial<Pick<EvModel, 'maxCurrentA' | 'phases' | 'needsVentilation' | 'opensS2OnPwmOff' | 'asleep'>>): void {
+    this.integrate();
     Object.assign(this.ev, patch);
     this.refresh(true);
   }
 
   setFault(fault: SimFault, active: boolean): void {
+    this.integrate();
     if (active) this.faults.add(fault);
     else this.faults.delete(fault);
     if (fault === 'rcd') this.rcm.setTripped(active);

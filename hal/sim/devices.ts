@@ -29,6 +29,8 @@ import type {
 
 /** What a device tells the board when its output changed. */
 export interface BoardLink {
+  /** Called before an output changes, so energy up to now is counted at the old setting. */
+  beforeChange(): void;
   outputsChanged(): void;
 }
 
@@ -48,6 +50,7 @@ export class SimPilot implements ControlPilot {
     if (output.mode === 'pwm' && !(output.dutyPercent > 0 && output.dutyPercent < 100)) {
       throw new HalError('pilot', `duty ${output.dutyPercent}% is outside 0-100 (exclusive)`);
     }
+    this.board.beforeChange();
     this.current = output;
     this.board.outputsChanged();
   }
@@ -72,12 +75,14 @@ export class SimContactor implements Contactor {
 
   close(): void {
     this.closeCommands++;
+    this.board.beforeChange();
     this.commanded = true;
     this.board.outputsChanged();
   }
 
   open(): void {
     this.openCommands++;
+    this.board.beforeChange();
     this.commanded = false;
     this.onOpenCommand?.();
     this.board.outputsChanged();
