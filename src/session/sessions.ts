@@ -26,7 +26,11 @@ export class SessionLog {
   constructor(dataDir: string | null, private readonly now: () => number = Date.now) {
     this.file = dataDir ? join(dataDir, 'sessions.jsonl') : null;
     if (dataDir) mkdirSync(dataDir, { recursive: true });
-    if (this.file && existsSync(this.file)) this.lastId = lastIdIn(readFileSync(this.file, 'utf8'));
+    if (this.file && existsSync(this.file)) {
+      const text = readFileSync(this.file, 'utf8');
+      this.lastId = lastIdIn(text);
+      if (text.length > 0 && !text.endsWith('\n')) appendFileSync(this.file, '\n'); // close a torn last line
+    }
   }
 
   start(connectorId: number, idTag: string, meterWh: number): SessionRecord {

@@ -101,5 +101,7 @@ describe('session log', () => {
     const log2 = new SessionLog(dir, () => 0);
     expect(log2.start(1, 'C', 30).id).toBe(3);
     expect(log2.stop(2, 'Local', 0)).toBeNull();
+    const last = readFileSync(join(dir, 'sessions.jsonl'), 'utf8').trim().split('\n').pop()!;
+    expect(JSON.parse(last)).toMatchObject({ event: 'start', id: 3, idTag: 'C' }); // not glued to the torn line
   });
 });
