@@ -287,7 +287,9 @@ export const connectorMachine = setup({
         awaiting: {
           entry: assign({ lockAwaiting: true }),
           exit: assign({ lockAwaiting: false }),
-          always: { guard: 'lockSettled', target: 'steady' },
+          // Settled may mean "never moved" (an unlock reversed mid-travel): no feedback edge will come, so
+          // decide again now (PWM waits for the lock).
+          always: { guard: 'lockSettled', target: 'steady', actions: 'reconcile' },
           after: { lockFeedback: { target: 'steady', actions: ['checkLockDeadline', 'reconcile'] } },
         },
       },

@@ -145,7 +145,9 @@ export const pilotMachine = setup({
         PilotSample: [
           { guard: decision('error'), target: '.error', actions: 'raiseError' },
           { guard: decision('diode'), target: '.error', actions: 'raiseError' },
-          { guard: decision('clearNow'), target: '.stable', actions: ['clearError', 'commitSample'] },
+          // The new level is committed before the error clears, so the connector never acts on the level
+          // from before the error (e.g. C while the line now shows A).
+          { guard: decision('clearNow'), target: '.stable', actions: ['commitSample', 'clearError'] },
           { guard: decision('clearLater'), target: '.clearing', actions: 'setCandidate' },
           { guard: decision('commit'), target: '.stable', actions: ['commitSample', 'noteDiode'] },
           { guard: decision('stable'), target: '.stable', actions: ['dropCandidate', 'noteDiode'] },
@@ -167,7 +169,7 @@ export const pilotMachine = setup({
         error: {},
         // A valid level after E/F/out-of-band must hold before the error clears; A clears at once.
         clearing: {
-          after: { errorClearDebounce: { target: 'stable', actions: ['clearError', 'commitCandidate'] } },
+          after: { errorClearDebounce: { target: 'stable', actions: ['commitCandidate', 'clearError'] } },
         },
       },
     },

@@ -150,7 +150,7 @@ describe('pilot machine: E, F and out-of-band levels (REFERENCE.md 1.1, 1.4)', (
     p.clock.advance(TIMING.errorClearDebounce - 1);
     expect(p.take()).toEqual([]);
     p.clock.advance(1);
-    expect(p.take()).toEqual([CLEARED, STOPPED]);
+    expect(p.take()).toEqual([STOPPED, CLEARED]);
   });
 
   it('GIVEN an F error in B WHEN A is sampled THEN the error clears at once with CarUnplugged', () => {
@@ -159,7 +159,7 @@ describe('pilot machine: E, F and out-of-band levels (REFERENCE.md 1.1, 1.4)', (
     p.sample('F');
     p.take();
     p.sample('A');
-    expect(p.take()).toEqual([CLEARED, UNPLUGGED]);
+    expect(p.take()).toEqual([UNPLUGGED, CLEARED]);
   });
 
   it('GIVEN an E error WHEN E changes to F THEN a second PilotError names F', () => {
@@ -208,7 +208,7 @@ describe('pilot machine: diode check while PWM runs (REFERENCE.md 1.1)', () => {
     p.clock.advance(TIMING.errorClearDebounce * 4);
     expect(p.take()).toEqual([]);
     p.sample('A', true);
-    expect(p.take()).toEqual([CLEARED, UNPLUGGED]);
+    expect(p.take()).toEqual([UNPLUGGED, CLEARED]);
   });
 
   // Exposes a bug: the diode latch (CB: clears only in A) is lost when an E/F/invalid error replaces it,
