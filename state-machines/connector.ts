@@ -5,69 +5,21 @@
 // Must not: import hal or src, await anything, or read clocks other than XState's.
 
 import { assign, enqueueActions, setup } from 'xstate';
+import { dutyFor, plan, type LatchedFault } from './connector-logic.js';
 import {
-  dutyFor,
-  plan,
-  type ConnectorCapabilities,
-  type ConnectorContext,
-  type LatchedFault,
-  type OcppStatus,
-} from './connector-logic.js';
-import type { PilotEvent } from './pilot.js';
+  IMMEDIATE_STOPS,
+  initialContext,
+  latch,
+  notify,
+  type ConnectorEmitted,
+  type ConnectorInput,
+  type ConnectorMachineContext,
+  type ConnectorMachineInput,
+  type Internal,
+} from './connector-types.js';
 import { TIMING } from './timing.js';
 
-export type StopReason =
-  | 'Local'
-  | 'EVDisconnected'
-  | 'Remote'
-  | 'HardReset'
-  | 'SoftReset'
-  | 'PowerLoss'
-  | 'Reboot'
-  | 'DeAuthorized'
-  | 'UnlockCommand'
-  | 'EmergencyStop'
-  | 'Other';
-
-/** Stops that must cut power at once instead of asking the EV first (no C1 grace). */
-const IMMEDIATE_STOPS: ReadonlySet<StopReason> = new Set(['DeAuthorized', 'EmergencyStop', 'HardReset', 'PowerLoss']);
-
-export type ConnectorInput =
-  | PilotEvent
-  | { type: 'Authorize'; idTag: string }
-  | { type: 'StopSession'; reason: StopReason }
-  | { type: 'SetCurrentLimit'; amps: number }
-  | { type: 'SetOperative'; operative: boolean }
-  | { type: 'FaultsChanged'; blocking: string[] }
-  | { type: 'ContactorFeedback'; closed: boolean }
-  | { type: 'LockFeedback'; locked: boolean };
-
-type Internal = { type: 'ContactorCommanded' } | { type: 'LockCommanded' };
-
-export type ConnectorEmitted =
-  | { type: 'StatusChanged'; status: OcppStatus }
-  | { type: 'SessionStarted'; idTag: string }
-  | { type: 'SessionStopped'; idTag: string; reason: StopReason }
-  | { type: 'AuthorizationExpired'; idTag: string }
-  | { type: 'FaultDetected'; fault: LatchedFault; detail: string };
-
-export interface ConnectorMachineInput {
-  connectorId: number;
-  caps: ConnectorCapabilities;
-  maxCurrentA: number;
-  ventilationAllowed: boolean;
-  connectionTimeoutMs?: number;
-  operative?: boolean;
-}
-
-export type ConnectorMachineContext = ConnectorContext & { notices: ConnectorEmitted[]; cpDuty: number; connectionTimeoutMs: number; fbAwaiting: boolean; lockAwaiting: boolean };
-
-/** Queues a notification; `reconcile` emits it after driving the outputs. */
-function notify(enqueue: { assign: (f: (a: { context: ConnectorMachineContext }) => Partial<ConnectorMachineContext>) => void }, e: ConnectorEmitted): void {
-  enqueue.assign(({ context }) => ({ notices: [...context.notices, e] }));
-}
-
-const latch = (c: ConnectorMachineContext, fault: LatchedFault): Partial<ConnectorMachineContext> => ({ latched: c.latched.includes(fault) ? c.latched : [...c.latched, fault] });
+export type { ConnectorEmitted, ConnectorInput, ConnectorMachineContext, ConnectorMachineInput, StopReason } from './connector-types.js';
 
 export const connectorMachine = setup({
   types: {
@@ -208,40 +160,7 @@ export const connectorMachine = setup({
 }).createMachine({
   id: 'connector',
   type: 'parallel',
-  context: ({ input }) => ({
-    connectorId: input.connectorId,
-    caps: input.caps,
-    ventilationAllowed: input.ventilationAllowed,
-    maxCurrentA: input.maxCurrentA,
-    connectionTimeoutMs: input.connectionTimeoutMs ?? TIMING.connectionTimeout,
-    pilot: 'A',
-    pilotError: null,
-    diodeVerified: false,
-    session: 'none',
-    idTag: null,
-    operative: input.operative ?? true,
-    blockingFaults: [],
-    latched: [],
-    limitA: input.maxCurrentA,
-    pwmHold: false,
-    c1Grace: false,
-    graceAllowed: true,
-    faultF: false,
-    faultUnlock: false,
-    wakeUp: 'none',
-    cp: 'unknown',
-    appliedA: 0,
-    cpDuty: 100,
-    contactorCmd: false,
-    contactorFb: false,
-    lockCmd: false,
-    lockFb: false,
-    wasBlocked: false,
-    status: null,
-    notices: [],
-    fbAwaiting: false,
-    lockAwaiting: false,
-  }),
+  context: ({ input }) => initialContext(input),
   // Start from a known safe state: contactor open (commanded even if believed open), CP steady +12 V.
   entry: ['openContactor', 'reconcile'],
   on: {
