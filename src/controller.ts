@@ -60,13 +60,14 @@ export class Controller {
       runtime.onEvent((e) => this.onConnectorEvent(runtime, e));
       return runtime;
     });
-    this.faults.onChange((id, faults) => {
-      if (id > 0) log.info({ connector: id, faults: faults.map((f) => f.name) }, 'faults changed');
-    });
   }
 
   start(): void {
     for (const c of this.connectors) c.start();
+    // Registered after the connectors, so a fault reaches the connector machine before any log write.
+    this.faults.onChange((id, faults) => {
+      if (id > 0) this.deps.log.info({ connector: id, faults: faults.map((f) => f.name) }, 'faults changed');
+    });
     this.deps.hal.rfid.cards.on((card) => this.onCard(card.uid));
   }
 

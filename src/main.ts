@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<void> {
     stopping = true;
     controller.stop(); // opens every contactor first, synchronously
     log.info({ signal }, 'stopped: contactors open');
-    void hal.close().finally(() => process.exit(code));
+    void hal.close().finally(() => log.flush(() => process.exit(code)));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM', 0));
   process.on('SIGINT', () => shutdown('SIGINT', 0));
