@@ -85,6 +85,8 @@ export interface Contactor {
   open(): void;
   /** The last commanded position. */
   readonly commandedClosed: boolean;
+  /** The mirror contact's current level (null without feedback); read once at start-up for a weld check. */
+  readonly feedbackClosed: boolean | null;
   /** Mirror-contact edges (only when capabilities.hasFeedback). */
   readonly feedback: Observable<ContactorFeedback>;
   readonly faults: Observable<DeviceFaultEvent<ContactorFault>>;

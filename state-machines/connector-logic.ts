@@ -170,8 +170,9 @@ export function plan(c0: ConnectorContext): Plan {
   const appliedA = nextAppliedA(c, cp);
   const canClose = mayClose(c, cp);
   // Seq. 10.2 (REFERENCE.md 1.3): PWM left while the EV still draws in C -> wait for B, at most 6 s.
-  const graceStart = c.contactorCmd && c.cp === 'pwm' && cp !== 'pwm' && c.graceAllowed;
-  const c1Grace = !canClose && c.contactorCmd && mayStayClosed(c) && (c.c1Grace || graceStart);
+  // An immediate stop (graceAllowed false) ends a running grace too.
+  const graceStart = c.contactorCmd && c.cp === 'pwm' && cp !== 'pwm';
+  const c1Grace = c.graceAllowed && !canClose && c.contactorCmd && mayStayClosed(c) && (c.c1Grace || graceStart);
   const contactor = canClose || c1Grace;
   const lock = lockTarget(c, contactor);
   const pwmHold = cp === 'pwm' && (c.pwmHold || appliedA !== c.appliedA);

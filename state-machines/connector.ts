@@ -112,13 +112,17 @@ export const connectorMachine = setup({
     }),
     stopSession: enqueueActions(({ context: c, event, enqueue }) => {
       if (event.type !== 'StopSession') return;
+      // An immediate stop cuts power at once even after a graceful stop whose C1 grace still runs.
+      if (IMMEDIATE_STOPS.has(event.reason)) enqueue.assign({ graceAllowed: false });
       if (c.session === 'authorized') enqueue.assign({ session: 'none', idTag: null });
       if (c.session !== 'active') return;
-      enqueue.assign({ session: 'finished', graceAllowed: !IMMEDIATE_STOPS.has(event.reason) });
+      enqueue.assign({ session: 'finished' });
+      if (!IMMEDIATE_STOPS.has(event.reason)) enqueue.assign({ graceAllowed: true });
       notify(enqueue, { type: 'SessionStopped', idTag: c.idTag ?? '', reason: event.reason });
     }),
     endOnUnplug: enqueueActions(({ context: c, enqueue }) => {
-      // Unplugging ends a session (OCPP reason EVDisconnected); a lock fault clears with the cable gone.
+      // Unplugging ends a session (OCPP reason EVDisconnected); the machine's lock latch clears with the cable
+      // gone (the runtime clears the registry's copy).
       if (c.session === 'active') notify(enqueue, { type: 'SessionStopped', idTag: c.idTag ?? '', reason: 'EVDisconnected' });
       const latched = c.latched.filter((f) => f !== 'connector-lock');
       if (c.session !== 'authorized') enqueue.assign({ session: 'none', idTag: null, wakeUp: 'none', latched });
@@ -132,6 +136,14 @@ export const connectorMachine = setup({
       const fault: LatchedFault = event.closed ? 'contactor-welded' : 'contactor-fails-to-close';
       enqueue.assign(latch(c, fault));
       notify(enqueue, { type: 'FaultDetected', fault, detail: `mirror contact reports ${event.closed ? 'closed' : 'open'} unbidden` });
+    }),
+    checkUncommandedLock: enqueueActions(({ context: c, event, enqueue }) => {
+      if (event.type !== 'LockFeedback') return;
+      enqueue.assign({ lockFb: event.locked });
+      // A locked cable that reports unlocked unbidden (forced, broken actuator) is a lock fault.
+      if (event.locked || !c.lockCmd || c.lockAwaiting || !c.caps.lockFeedback) return;
+      enqueue.assign(latch(c, 'connector-lock'));
+      notify(enqueue, { type: 'FaultDetected', fault: 'connector-lock', detail: 'lock reports unlocked unbidden' });
     }),
     checkFeedbackDeadline: enqueueActions(({ context: c, enqueue }) => {
       if (c.contactorFb === c.contactorCmd) return;
@@ -178,10 +190,20 @@ export const connectorMachine = setup({
     Authorize: { actions: ['authorize', 'startIfReady', 'reconcile'] },
     StopSession: { actions: ['stopSession', 'reconcile'] },
     SetCurrentLimit: { actions: [assign({ limitA: ({ event }) => Math.max(0, event.amps) }), 'reconcile'] },
-    SetOperative: { actions: [assign({ operative: ({ event }) => event.operative }), 'reconcile'] },
+    // Going inoperative drops a pending authorization (no session may start on an Unavailable connector).
+    SetOperative: {
+      actions: [
+        assign(({ context, event }) =>
+          !event.operative && context.session === 'authorized'
+            ? { operative: false, session: 'none' as const, idTag: null }
+            : { operative: event.operative },
+        ),
+        'reconcile',
+      ],
+    },
     FaultsChanged: { actions: [assign({ blockingFaults: ({ event }) => [...event.blocking] }), 'reconcile'] },
     ContactorFeedback: { actions: ['checkUncommandedFeedback', 'reconcile'] },
-    LockFeedback: { actions: [assign({ lockFb: ({ event }) => event.locked }), 'reconcile'] },
+    LockFeedback: { actions: ['checkUncommandedLock', 'reconcile'] },
   },
   states: {
     // REFERENCE.md 3: mirror contact must follow within 250 ms; otherwise latch welded / fails-to-close.

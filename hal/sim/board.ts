@@ -49,7 +49,7 @@ export class SimConnectorBoard implements BoardLink {
   readonly indicator = new SimIndicator();
   readonly meter: EnergyMeter;
   private readonly timings: SimTimings;
-  private contactsClosed = false;
+  private contacts = false;
   private lockedNow = false;
   private energyWh = 0;
   private integratedAt: number;
@@ -105,6 +105,10 @@ export class SimConnectorBoard implements BoardLink {
     this.refresh(true);
   }
 
+  get contactsClosed(): boolean {
+    return this.contacts;
+  }
+
   beforeChange(): void {
     this.integrate();
   }
@@ -127,7 +131,7 @@ export class SimConnectorBoard implements BoardLink {
   /** Physical state for status displays and tests. */
   get physical(): { contactsClosed: boolean; locked: boolean; currentA: number; energyWh: number } {
     this.integrate();
-    return { contactsClosed: this.contactsClosed, locked: this.lockedNow, currentA: this.currentA(), energyWh: this.energyWh };
+    return { contactsClosed: this.contacts, locked: this.lockedNow, currentA: this.currentA(), energyWh: this.energyWh };
   }
 
   // ----- coupling -------------------------------------------------------------------------------------
@@ -140,13 +144,13 @@ export class SimConnectorBoard implements BoardLink {
   }
 
   private moveContacts(): void {
-    if (this.contactTarget() === this.contactsClosed) return;
+    if (this.contactTarget() === this.contacts) return;
     this.clock.setTimeout(() => {
       // Travel ends in whatever position is commanded by then (a close cancelled in flight never closes).
       const target = this.contactTarget();
       this.integrate();
-      if (this.contactsClosed === target) return;
-      this.contactsClosed = target;
+      if (this.contacts === target) return;
+      this.contacts = target;
       this.contactor.feedback.emit({ closed: target });
     }, this.timings.contactorFeedbackMs);
   }
@@ -178,11 +182,12 @@ export class SimConnectorBoard implements BoardLink {
     if (this.pendingSample !== null) return;
     this.pendingSample = this.clock.setTimeout(() => {
       this.pendingSample = null;
-      this.settle();
+      this.settle(true);
     }, this.timings.evReactionMs);
   }
 
-  private settle(): void {
+  /** Emits the line's sample if it changed; after an EVSE output change always (a front-end re-samples). */
+  private settle(force = false): void {
     this.integrate();
     this.moveContacts();
     updateS2(this.ev, this.pilot.output);
@@ -191,14 +196,14 @@ export class SimConnectorBoard implements BoardLink {
       diodeMissing: this.faults.has('diode'),
     });
     const last = this.lastSample;
-    if (last && last.state === sample.state && last.diodeOk === sample.diodeOk && last.highV === sample.highV && last.lowV === sample.lowV) return;
+    if (!force && last && last.state === sample.state && last.diodeOk === sample.diodeOk && last.highV === sample.highV && last.lowV === sample.lowV) return;
     this.lastSample = sample;
     this.pilot.samples.emit(sample);
   }
 
   private currentA(): number {
     const out = this.pilot.output;
-    if (!this.contactsClosed || !this.ev.s2Closed) return 0;
+    if (!this.contacts || !this.ev.s2Closed) return 0;
     const offered = out.mode === 'pwm' ? currentFromDuty(out.dutyPercent) : 0;
     if (offered === 0) return this.ev.opensS2OnPwmOff ? 0 : this.ev.maxCurrentA * DRAW_FACTOR;
     if (this.faults.has('ev-overcurrent')) return offered * OVERCURRENT_FACTOR;

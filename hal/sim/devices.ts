@@ -29,6 +29,8 @@ import type {
 
 /** What a device tells the board when its output changed. */
 export interface BoardLink {
+  /** Where the contacts physically are (what the mirror contact reads). */
+  readonly contactsClosed: boolean;
   /** Called before an output changes, so energy up to now is counted at the old setting. */
   beforeChange(): void;
   outputsChanged(): void;
@@ -71,6 +73,10 @@ export class SimContactor implements Contactor {
 
   get commandedClosed(): boolean {
     return this.commanded;
+  }
+
+  get feedbackClosed(): boolean {
+    return this.board.contactsClosed;
   }
 
   close(): void {

@@ -9,7 +9,7 @@ import type { ConnectorHal, MeterReading, PilotOutput } from '../../hal/types.js
 import { connectorMachine, type ConnectorEmitted, type ConnectorMachineContext, type StopReason } from '../../state-machines/connector.js';
 import type { OcppStatus } from '../../state-machines/connector-logic.js';
 import { overCurrentMachine } from '../../state-machines/overcurrent.js';
-import { pilotMachine, type PilotErrorKind } from '../../state-machines/pilot.js';
+import { pilotMachine, type PilotErrorKind, type PilotEvent } from '../../state-machines/pilot.js';
 import type { FaultName, FaultRegistry } from '../faults/registry.js';
 import type { Logger } from '../log.js';
 import { MeterPoller, type PollerConfig } from './meter-poller.js';
@@ -49,11 +49,11 @@ export class ConnectorRuntime {
     this.machine = createActor(
       connectorMachine.provide({
         actions: {
-          driveCp: ({ context }) => this.driveCp(context),
-          closeContactor: () => hal.contactor.close(),
-          openContactor: () => hal.contactor.open(),
-          lockCable: () => hal.lock?.lock(),
-          unlockCable: () => hal.lock?.unlock(),
+          driveCp: ({ context }) => this.guarded('pilot', () => this.driveCp(context)),
+          closeContactor: () => this.guarded('contactor', () => hal.contactor.close()),
+          openContactor: () => this.guarded('contactor', () => hal.contactor.open()),
+          lockCable: () => this.guarded('lock', () => hal.lock?.lock()),
+          unlockCable: () => this.guarded('lock', () => hal.lock?.unlock()),
         },
       }),
       {
@@ -79,10 +79,7 @@ export class ConnectorRuntime {
 
   start(): void {
     const { hal, machine, pilot, deps } = this;
-    pilot.on('*', (e) => {
-      this.mirrorPilotFault(e);
-      machine.send(e);
-    });
+    pilot.on('*', (e) => this.forwardPilotEvent(e));
     machine.on('*', (e) => this.onMachineEvent(e));
     deps.faults.onChange((id) => {
       if (id === this.id && this.machine.getSnapshot().status === 'active') this.syncFaults();
@@ -99,6 +96,8 @@ export class ConnectorRuntime {
     pilot.start();
     this.overCurrent.start();
     machine.start();
+    // REFERENCE.md 3: the mirror contact is checked once at start-up; closed now means welded.
+    if (hal.contactor.feedbackClosed === true) machine.send({ type: 'ContactorFeedback', closed: true });
     if (hal.rcm.tripped) deps.faults.raise(this.id, 'rcd');
     this.syncFaults();
     this.poller.start();
@@ -155,12 +154,38 @@ export class ConnectorRuntime {
     this.hal.pilot.setOutput(output);
   }
 
-  private mirrorPilotFault(e: { type: string; kind?: PilotErrorKind }): void {
-    if (e.type === 'PilotError' && e.kind) this.deps.faults.raise(this.id, PILOT_FAULT[e.kind]);
+  /**
+   * Pilot events to the machine, with the registry mirror around them: a fault is raised before the
+   * machine sees the error, and cleared only after it has seen the new level (so it never decides with a
+   * stale pilot state in between).
+   */
+  private forwardPilotEvent(e: PilotEvent): void {
+    const { faults } = this.deps;
+    if (e.type === 'PilotError') faults.raise(this.id, PILOT_FAULT[e.kind]);
+    this.machine.send(e);
     if (e.type === 'PilotErrorCleared' || e.type === 'CarUnplugged') {
-      for (const name of ['pilot-short', 'pilot-fault', 'diode'] as const) this.deps.faults.clear(this.id, name);
+      for (const name of ['pilot-short', 'pilot-fault', 'diode'] as const) faults.clear(this.id, name);
     }
-    if (e.type === 'CarUnplugged' && this.deps.faults.clear(this.id, 'ev-overcurrent')) this.overCurrent.send({ type: 'Reset' });
+    if (e.type === 'CarUnplugged') {
+      // Both latch until the cable is gone: an over-current EV, a lock that would not move.
+      faults.clear(this.id, 'connector-lock');
+      if (faults.clear(this.id, 'ev-overcurrent')) this.overCurrent.send({ type: 'Reset' });
+    }
+  }
+
+  /** A HAL output that throws must not stop the machine: open the contactor and raise a blocking fault. */
+  private guarded(what: string, output: () => void): void {
+    try {
+      output();
+    } catch (err) {
+      try {
+        this.hal.contactor.open();
+      } catch {
+        // the contactor driver itself failed: the fault below is all that is left to do
+      }
+      this.deps.log.error({ connector: this.id, err: String(err), output: what }, 'HAL output failed');
+      this.deps.faults.raise(this.id, 'hal-output', `${what}: ${String(err)}`);
+    }
   }
 
   private onMachineEvent(e: ConnectorEmitted): void {

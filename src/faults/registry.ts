@@ -38,6 +38,7 @@ export const FAULTS = {
   overtemp: { blocking: true, errorCode: 'HighTemperature', info: 'Over-temperature' },
   'ev-overcurrent': { blocking: true, errorCode: 'OverCurrentFailure', info: 'EV draws more than offered' },
   'connector-lock': { blocking: true, errorCode: 'ConnectorLockFailure', info: 'Cable lock did not move' },
+  'hal-output': { blocking: true, errorCode: 'InternalError', info: 'A hardware output could not be driven' },
   'temperature-sensor': { blocking: false, errorCode: 'OtherError', info: 'Temperature sensor not readable' },
   'rfid-reader': { blocking: false, errorCode: 'ReaderFailure', info: 'RFID reader not responding' },
 } as const satisfies Record<string, FaultDefinition>;
