@@ -101,7 +101,7 @@ export class Controller {
     }
     const target = this.pickConnectorFor();
     if (!target) {
-      log.warn({ idTag }, 'card refused: no connector is free to start a session');
+      log.warn({ idTag }, 'card refused: no connector is free to start a session (all busy, faulted or unavailable)');
       this.flashAll(CARD_REFUSED_LED);
       return;
     }
@@ -122,7 +122,7 @@ export class Controller {
 
   /** Plugged and waiting first, then a finished one still plugged, then the first available. */
   private pickConnectorFor(): ConnectorRuntime | undefined {
-    const free = this.connectors.filter((c) => c.context.operative && c.context.session !== 'active');
+    const free = this.connectors.filter((c) => c.context.operative && c.context.session !== 'active' && c.status !== 'Faulted');
     return (
       free.find((c) => c.context.pilot !== 'A' && c.context.session === 'none') ??
       free.find((c) => c.context.pilot !== 'A' && c.context.session === 'finished') ??

@@ -21,7 +21,7 @@ async function setup(cfg: object) {
   dirs.push(dir);
   const config = validateConfig({ connectors: [{ id: 1 }, { id: 2 }], ...cfg });
   const clock = new ManualClock();
-  const hal = createSimHal({ connectors: 2 }, clock);
+  const hal = createSimHal({ connectors: config.connectors.length }, clock);
   const ctl = new Controller(config, { hal, clock, log: silentLogger(), dataDir: dir });
   ctl.start();
   const advance = async (ms: number) => {
@@ -64,6 +64,16 @@ describe('controller: card taps and sessions', () => {
     expect(hal.connectors[0]!.indicator.state).toEqual({ colour: 'red', pattern: 'fast-blink' });
     await advance(3500);
     expect(hal.connectors[0]!.indicator.state).toEqual({ colour: 'blue', pattern: 'slow-blink' }); // Preparing
+    ctl.stop();
+  });
+
+  it('GIVEN the only plugged connector is Faulted WHEN a card is tapped THEN it is not authorized there', async () => {
+    const { ctl, advance, tap, board } = await setup({ connectors: [{ id: 1 }], auth: { allowList: ['04A1B2C3'] } });
+    board(1).plug();
+    board(1).setFault('rcd', true);
+    await advance(500);
+    tap('04A1B2C3');
+    expect(ctl.connector(1)!.context.session).toBe('none');
     ctl.stop();
   });
 
