@@ -33,6 +33,9 @@ type Origins = ReadonlyMap<string, string>;
 const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: Path; numeric: boolean }> = [
   { env: 'EVSE_DATA_DIR', path: ['dataDir'], numeric: false },
   { env: 'EVSE_API_PORT', path: ['api', 'port'], numeric: true },
+  { env: 'EVSE_OCPP_URL', path: ['ocpp', 'url'], numeric: false },
+  { env: 'EVSE_CHARGE_POINT_ID', path: ['chargePointId'], numeric: false },
+  { env: 'EVSE_OCPP_PASSWORD_FILE', path: ['ocpp', 'passwordFile'], numeric: false },
 ];
 
 export function parseConfig(text: string, source: string): Config {

@@ -75,6 +75,43 @@ const temperatureSchema = section({
   });
 });
 
+const path = (what: string) => nonEmptyString(`a path to the ${what}`);
+
+/**
+ * The CSMS link. Absent = standalone. Security profiles (OCPP 1.6 security whitepaper, REFERENCE.md 8):
+ * 0 plain ws (test labs), 1 ws + Basic auth, 2 wss + Basic auth, 3 wss with a client certificate.
+ */
+const ocppSchema = section({
+  url: z.string({ error: 'a ws:// or wss:// URL' }).regex(/^wss?:\/\/[^\s/]+/, { error: 'a ws:// or wss:// URL' }),
+  securityProfile: z.literal([0, 1, 2, 3], { error: 'one of 0, 1, 2, 3' }).default(0),
+  passwordFile: path('Basic-auth password file (mode 0600)').optional(),
+  caFile: path('CA bundle (PEM) that signed the CSMS certificate').optional(),
+  certFile: path('client certificate (PEM)').optional(),
+  keyFile: path('client private key (PEM, mode 0600)').optional(),
+  /** WebSocket ping interval; a link silent this long (twice) is declared dead. 0 = no pings. */
+  pingIntervalS: intIn(0, 3600).default(30),
+  callTimeoutS: intIn(5, 300).default(30),
+  /** Offline policy: allow charging (allow-list cards) before the CSMS ever accepted this charge point. */
+  chargeBeforeAccepted: z.boolean({ error: 'true or false' }).default(false),
+}).superRefine((o, ctx) => {
+  const need = (key: keyof typeof o, expected: string): void => {
+    if (o[key] === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'required by ocpp.securityProfile', path: [key], params: { expected, found: undefined } });
+    }
+  };
+  const tls = o.url.startsWith('wss://');
+  if (o.securityProfile >= 2 !== tls) {
+    const expected = o.securityProfile >= 2 ? 'a wss:// URL for security profile 2 or 3' : 'a ws:// URL for security profile 0 or 1';
+    ctx.addIssue({ code: 'custom', message: 'does not match ocpp.securityProfile', path: ['url'], params: { expected, found: o.url } });
+  }
+  if (o.securityProfile === 1 || o.securityProfile === 2) need('passwordFile', `a passwordFile for security profile ${o.securityProfile}`);
+  if (o.securityProfile >= 2) need('caFile', `a caFile for security profile ${o.securityProfile}`);
+  if (o.securityProfile === 3) {
+    need('certFile', 'a certFile for security profile 3');
+    need('keyFile', 'a keyFile for security profile 3');
+  }
+});
+
 export const configSchema = section({
   chargePointId: z
     .string({ error: 'a string' })
@@ -103,6 +140,14 @@ export const configSchema = section({
     offlineAfterFailures: intIn(1, 20).default(3),
   }).prefault({}),
   temperature: temperatureSchema.prefault({}),
+  /** Reported in BootNotification. */
+  identity: section({
+    vendor: nonEmptyString('a vendor name (max 20 characters)').max(20).default('OpenEVSE-Pi'),
+    model: nonEmptyString('a model name (max 20 characters)').max(20).default('EVSE-PI-AC'),
+    serialNumber: nonEmptyString('a serial number (max 25 characters)').max(25).default('SIM-0001'),
+    firmwareVersion: nonEmptyString('a firmware version (max 50 characters)').max(50).default('0.2.0'),
+  }).prefault({}),
+  ocpp: ocppSchema.optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -29,6 +29,7 @@ const DEFAULTS = {
   log: { level: 'info' },
   meter: { pollIntervalMs: 1000, offlineAfterFailures: 3 },
   temperature: { pollIntervalMs: 5000, tripC: 71, resumeC: 62 },
+  identity: { vendor: 'OpenEVSE-Pi', model: 'EVSE-PI-AC', serialNumber: 'SIM-0001', firmwareVersion: '0.2.0' },
 };
 
 const VALID_YAML = `
@@ -140,7 +141,7 @@ describe('parseConfig', () => {
       'chargePointId: expected 1 to 20 characters of A-Z, a-z, 0-9, ".", "_", "-", found "no spaces please"',
       'hal.driver: expected one of "sim", "rpi", found "arduino"',
       'api.port: expected an integer between 0 and 65535, found 70000',
-      'bogus: unknown key (allowed: chargePointId, hal, connectors, auth, api, dataDir, log, meter, temperature)',
+      'bogus: unknown key (allowed: chargePointId, hal, connectors, auth, api, dataDir, log, meter, temperature, identity, ocpp)',
     ]);
   });
 
@@ -289,5 +290,35 @@ describe('loadConfig', () => {
     expect(problemsOf(() => loadConfig({ env: {}, argv: ['--config', file] }))).toEqual([
       `${file}: line 3, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]`,
     ]);
+  });
+});
+
+describe('ocpp section', () => {
+  it('GIVEN no ocpp section THEN the controller is standalone (ocpp undefined)', () => {
+    expect(parseConfig('', 'c.yaml').ocpp).toBeUndefined();
+  });
+
+  it('GIVEN profile 2 with a ws:// URL and no CA THEN one line per problem', () => {
+    expect(problems('ocpp: { url: "ws://csms:8180/ocpp", securityProfile: 2, passwordFile: /etc/evse/pw }')).toEqual([
+      'ocpp.url: does not match ocpp.securityProfile; expected a wss:// URL for security profile 2 or 3, found "ws://csms:8180/ocpp"',
+      'ocpp.caFile: required by ocpp.securityProfile; expected a caFile for security profile 2, found nothing',
+    ]);
+  });
+
+  it('GIVEN profile 3 without client certificate THEN certFile and keyFile are asked for', () => {
+    expect(problems('ocpp: { url: "wss://csms/ocpp", securityProfile: 3, caFile: /ca.pem }')).toEqual([
+      'ocpp.certFile: required by ocpp.securityProfile; expected a certFile for security profile 3, found nothing',
+      'ocpp.keyFile: required by ocpp.securityProfile; expected a keyFile for security profile 3, found nothing',
+    ]);
+  });
+
+  it('GIVEN EVSE_OCPP_URL, EVSE_CHARGE_POINT_ID, EVSE_OCPP_PASSWORD_FILE THEN they override the file', () => {
+    const { config } = loadConfig({
+      argv: [],
+      defaultPath: '/nonexistent/evse.yaml',
+      env: { EVSE_OCPP_URL: 'ws://127.0.0.1:9000/ocpp', EVSE_CHARGE_POINT_ID: 'CP-7', EVSE_OCPP_PASSWORD_FILE: '/run/pw' },
+    });
+    expect(config.chargePointId).toBe('CP-7');
+    expect(config.ocpp).toMatchObject({ url: 'ws://127.0.0.1:9000/ocpp', passwordFile: '/run/pw', securityProfile: 0 });
   });
 });
