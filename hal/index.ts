@@ -9,6 +9,8 @@ import type { SimControl } from './sim/index.js';
 export interface HalConfig {
   driver: 'sim' | 'rpi';
   connectors: Array<{ tethered: boolean }>;
+  /** Where the simulator keeps its meter registers across restarts (a real meter keeps its own). */
+  stateDir?: string;
 }
 
 export interface CreatedHal {
@@ -21,7 +23,10 @@ export async function createHal(cfg: HalConfig, clock: Clock): Promise<CreatedHa
   switch (cfg.driver) {
     case 'sim': {
       const { createSimHal } = await import('./sim/index.js');
-      const hal = createSimHal({ connectors: cfg.connectors.length, tethered: cfg.connectors.every((c) => c.tethered) }, clock);
+      const hal = createSimHal(
+        { connectors: cfg.connectors.length, tethered: cfg.connectors.every((c) => c.tethered), ...(cfg.stateDir ? { stateDir: cfg.stateDir } : {}) },
+        clock,
+      );
       return { hal, sim: hal.control };
     }
     case 'rpi':

@@ -1,90 +1,192 @@
-// The controller: connectors, fault registry, sessions, authorization and card taps, composed.
-// Owns: what happens on a card tap, the session records, the status snapshot the API serves.
-// Must not: touch hardware outputs (connector machines do) or know HTTP (api/ does).
+// The controller: connectors, fault registry, transactions, availability, authorization and card taps.
+// Owns: what happens on a card tap, the reports (status + error) per connector, resets and shutdown.
+// Must not: touch hardware outputs (connector machines do) or know HTTP (api/) or OCPP frames (ocpp/).
 
 import type { Clock } from '../hal/clock.js';
 import type { Hal } from '../hal/types.js';
 import type { StopReason } from '../state-machines/connector.js';
-import { StandaloneAuthorizer } from './auth/standalone.js';
+import { Availability } from './availability.js';
 import { uidToIdTag } from './auth/id-tag.js';
+import { StandaloneAuthorizer, type AuthDecision } from './auth/standalone.js';
 import type { Config } from './config/schema.js';
-import { ConnectorRuntime } from './connector/runtime.js';
 import { CARD_ACCEPTED_LED, CARD_REFUSED_LED, IndicatorDriver } from './connector/indicator.js';
+import { ConnectorRuntime } from './connector/runtime.js';
 import { FaultRegistry } from './faults/registry.js';
 import type { Logger } from './log.js';
-import { SessionLog } from './session/sessions.js';
+import type { Snapshot } from './ocpp/meter-values.js';
+import { TransactionService, type MeterPolicy } from './ocpp/transactions.js';
+import { reportOf, viewOf, type ConnectorReportView, type ConnectorViewOf } from './reports.js';
 import { buildStatus, type StatusView } from './status.js';
+import type { Db } from './store/db.js';
+import type { Settings } from './store/settings.js';
 
 export interface ControllerDeps {
   hal: Hal;
   clock: Clock;
   log: Logger;
-  dataDir: string | null;
+  db: Db;
+  settings: Settings | null;
+  /** MeterValues policy (OCPP keys); null in standalone mode. */
+  policy: MeterPolicy | null;
+  now?: () => string;
+  /** Restarts the process after a reset (main decides how). */
+  restart?: (reason: 'SoftReset' | 'HardReset') => void;
 }
 
 export class Controller {
   readonly faults: FaultRegistry;
   readonly connectors: ConnectorRuntime[];
-  readonly sessions: SessionLog;
+  readonly transactions: TransactionService;
   readonly auth: StandaloneAuthorizer;
+  readonly availability: Availability;
+  /** Online authorization (set by the OCPP adapter); standalone allow-list / free vend otherwise. */
+  authorizer: (idTag: string) => Promise<AuthDecision>;
+  ocppView: () => { connected: boolean; registration: string } = () => ({ connected: false, registration: 'NotConfigured' });
   private readonly indicators = new Map<number, IndicatorDriver>();
+  private readonly reportListeners: Array<(connectorId: number) => void> = [];
+  private readonly queuedListeners: Array<() => void> = [];
+  private now: () => string;
 
   constructor(
     readonly config: Config,
     private readonly deps: ControllerDeps,
   ) {
     const { hal, clock, log } = deps;
+    this.now = deps.now ?? (() => new Date(clock.now()).toISOString());
     this.faults = new FaultRegistry(() => clock.now());
-    this.sessions = new SessionLog(deps.dataDir, () => clock.now());
     this.auth = new StandaloneAuthorizer(config.auth);
-    this.connectors = hal.connectors.map((h) => {
-      const c = config.connectors[h.id - 1];
-      if (!c) throw new Error(`HAL connector ${h.id} has no configuration entry`);
-      const runtime = new ConnectorRuntime(
-        h,
-        {
-          maxCurrentA: c.maxCurrentA,
-          ventilationAllowed: c.ventilationAllowed,
-          connectionTimeoutMs: config.auth.connectionTimeoutS * 1000,
-          poller: {
-            meterIntervalMs: config.meter.pollIntervalMs,
-            offlineAfterFailures: config.meter.offlineAfterFailures,
-            temperatureIntervalMs: config.temperature.pollIntervalMs,
-            tripC: config.temperature.tripC,
-            resumeC: config.temperature.resumeC,
-          },
-        },
-        { clock, faults: this.faults, log: log.child({ module: 'connector', connector: h.id }) },
-      );
-      this.indicators.set(h.id, new IndicatorDriver(h.indicator, clock));
-      runtime.onEvent((e) => this.onConnectorEvent(runtime, e));
-      return runtime;
+    this.authorizer = async (idTag) => this.auth.authorize(idTag);
+    this.connectors = hal.connectors.map((h) => this.createConnector(h.id));
+    this.availability = new Availability(deps.settings, this.connectors);
+    this.transactions = new TransactionService({
+      db: deps.db,
+      clock,
+      log: log.child({ module: 'transactions' }),
+      now: () => this.now(),
+      policy: deps.policy,
+      snapshot: (id) => this.snapshot(id),
+      queued: () => this.queuedListeners.forEach((l) => l()),
     });
   }
 
+  /** OCPP timestamps follow the CSMS clock once it is known. */
+  setTimeSource(now: () => string): void {
+    this.now = now;
+  }
+
+  /** Recovers transactions left open by the last run, then starts the connectors. */
   start(): void {
+    const lastExit = this.deps.settings?.meta('lastExit');
+    const reason: StopReason = lastExit === 'HardReset' || lastExit === 'SoftReset' || lastExit === 'Reboot' ? lastExit : 'PowerLoss';
+    const recovered = this.transactions.recover(reason);
+    if (recovered.length > 0) this.deps.log.warn({ transactions: recovered.map((t) => t.localId), reason }, 'transactions left open by the last run stopped');
+    this.deps.settings?.setMetaValue('lastExit', 'running');
     for (const c of this.connectors) c.start();
-    // Registered after the connectors, so a fault reaches the connector machine before any log write.
+    this.availability.restore();
     this.faults.onChange((id, faults) => {
       if (id > 0) this.deps.log.info({ connector: id, faults: faults.map((f) => f.name) }, 'faults changed');
+      this.reportListeners.forEach((l) => l(id));
     });
-    this.deps.hal.rfid.cards.on((card) => this.onCard(card.uid));
+    this.deps.hal.rfid.cards.on((card) => void this.onCard(card.uid));
   }
 
+  /** Ends every session with `reason` (recorded and queued), records why the process stops. */
+  shutdown(reason: 'Reboot' | 'HardReset' | 'SoftReset'): void {
+    for (const c of this.connectors) c.stopSession(reason);
+    for (const c of this.connectors) this.transactions.stopped(c.id, reason); // no-op when already stopped
+    this.deps.settings?.setMetaValue('lastExit', reason);
+    this.stop();
+  }
+
+  /** Stops timers and connectors (contactors open) without ending sessions: a crash-like stop. */
   stop(): void {
+    this.transactions.stop();
     for (const c of this.connectors) c.stop();
+  }
+
+  reset(type: 'Soft' | 'Hard'): void {
+    const reason = type === 'Hard' ? 'HardReset' : 'SoftReset';
+    this.deps.log.warn({ type }, 'reset requested by the CSMS');
+    this.shutdown(reason);
+    this.deps.restart?.(reason);
   }
 
   connector(id: number): ConnectorRuntime | undefined {
     return this.connectors[id - 1];
   }
 
+  connectorView(id: number): ConnectorViewOf | undefined {
+    const c = this.connector(id);
+    return c ? viewOf(c, this.faults) : undefined;
+  }
+
+  report(id: number): ConnectorReportView {
+    return reportOf(id, this);
+  }
+
+  onReportChanged(listener: (connectorId: number) => void): void {
+    this.reportListeners.push(listener);
+  }
+
+  onQueued(listener: () => void): void {
+    this.queuedListeners.push(listener);
+  }
+
   status(): StatusView {
     return buildStatus(this);
   }
 
+  snapshot(id: number): Snapshot | null {
+    const c = this.connector(id);
+    const reading = c?.poller.last;
+    if (!c || !reading) return null;
+    const cfg = this.config.connectors[id - 1];
+    return { reading, offeredA: c.context.cp === 'pwm' ? c.context.appliedA : 0, temperatureC: c.poller.temperatureC, phases: cfg?.phases ?? 3 };
+  }
+
+  meterModel(): string {
+    return this.deps.hal.connectors[0]?.meter.capabilities.model ?? 'unknown';
+  }
+
+  meterSerial(): string {
+    return this.deps.hal.connectors[0]?.meter.capabilities.serial ?? 'unknown';
+  }
+
+  authorizeOn(connectorId: number, idTag: string): void {
+    this.connector(connectorId)?.authorize(idTag);
+  }
+
+  stopSession(connectorId: number, reason: StopReason): void {
+    this.connector(connectorId)?.stopSession(reason);
+  }
+
+  changeAvailability(connectorId: number, operative: boolean): 'Accepted' | 'Scheduled' {
+    const result = this.availability.change(connectorId, operative);
+    this.reportListeners.forEach((l) => l(connectorId));
+    return result;
+  }
+
+  setConnectionTimeout(ms: number): void {
+    for (const c of this.connectors) c.machine.send({ type: 'SetConnectionTimeout', ms });
+  }
+
+  /** Resolves once the cable lock of a connector reports unlocked, or false after `ms`. */
+  waitUnlocked(connectorId: number, ms: number): Promise<boolean> {
+    const c = this.connector(connectorId);
+    return new Promise((resolve) => {
+      if (!c) return resolve(false);
+      const deadline = this.deps.clock.now() + ms;
+      const check = (): void => {
+        if (!c.context.lockFb && !c.context.lockCmd) return resolve(true);
+        if (this.deps.clock.now() >= deadline) return resolve(false);
+        this.deps.clock.setTimeout(check, 50);
+      };
+      check();
+    });
+  }
+
   /** A card was presented: stop the session it started, else authorize the connector that waits. */
-  onCard(uid: Uint8Array): void {
+  async onCard(uid: Uint8Array): Promise<void> {
     const log = this.deps.log.child({ module: 'auth' });
     const parsed = uidToIdTag(uid);
     if (!parsed.ok) {
@@ -93,7 +195,7 @@ export class Controller {
       return;
     }
     const idTag = parsed.idTag;
-    const own = this.connectors.find((c) => this.sessions.current(c.id)?.idTag === idTag);
+    const own = this.connectors.find((c) => this.transactions.current(c.id)?.idTag === idTag);
     if (own) {
       log.info({ idTag, connector: own.id }, 'card presented again: stopping session');
       own.stopSession('Local');
@@ -105,7 +207,7 @@ export class Controller {
       this.flashAll(CARD_REFUSED_LED);
       return;
     }
-    const decision = this.auth.authorize(idTag);
+    const decision = await this.authorizer(idTag);
     if (!decision.accepted) {
       log.warn({ idTag, connector: target.id, reason: decision.reason }, `card refused: ${idTag} is ${decision.reason}`);
       this.indicators.get(target.id)?.flash(CARD_REFUSED_LED);
@@ -114,10 +216,6 @@ export class Controller {
     log.info({ idTag, connector: target.id }, 'card accepted');
     this.indicators.get(target.id)?.flash(CARD_ACCEPTED_LED);
     target.authorize(decision.idTag);
-  }
-
-  stopSession(connectorId: number, reason: StopReason): void {
-    this.connector(connectorId)?.stopSession(reason);
   }
 
   /** Plugged and waiting first, then a finished one still plugged, then the first available. */
@@ -134,25 +232,54 @@ export class Controller {
     for (const i of this.indicators.values()) i.flash(state);
   }
 
+  private createConnector(id: number): ConnectorRuntime {
+    const { hal, clock, log } = this.deps;
+    const config = this.config;
+    const c = config.connectors[id - 1];
+    const h = hal.connectors[id - 1];
+    if (!c || !h) throw new Error(`HAL connector ${id} has no configuration entry`);
+    const runtime = new ConnectorRuntime(
+      h,
+      {
+        maxCurrentA: c.maxCurrentA,
+        ventilationAllowed: c.ventilationAllowed,
+        connectionTimeoutMs: config.auth.connectionTimeoutS * 1000,
+        poller: {
+          meterIntervalMs: config.meter.pollIntervalMs,
+          offlineAfterFailures: config.meter.offlineAfterFailures,
+          temperatureIntervalMs: config.temperature.pollIntervalMs,
+          tripC: config.temperature.tripC,
+          resumeC: config.temperature.resumeC,
+        },
+      },
+      { clock, faults: this.faults, log: log.child({ module: 'connector', connector: id }) },
+    );
+    this.indicators.set(id, new IndicatorDriver(h.indicator, clock));
+    runtime.onEvent((e) => this.onConnectorEvent(runtime, e));
+    runtime.onReading(() => this.transactions.reading(id));
+    return runtime;
+  }
+
   private onConnectorEvent(c: ConnectorRuntime, e: Parameters<Parameters<ConnectorRuntime['onEvent']>[0]>[0]): void {
     const log = this.deps.log.child({ module: 'session', connector: c.id });
-    const meterWh = c.poller.last?.energyImportWh ?? 0;
     switch (e.type) {
       case 'StatusChanged':
         this.indicators.get(c.id)?.showStatus(e.status);
         log.info({ status: e.status, errorCode: this.faults.errorCode(c.id) }, 'status');
+        this.reportListeners.forEach((l) => l(c.id));
         if (e.status === 'Preparing' && this.auth.freeVend && c.context.session === 'none' && c.context.pilot !== 'A') {
           c.authorize(this.auth.freeVendIdTag);
         }
         break;
       case 'SessionStarted': {
-        const rec = this.sessions.start(c.id, e.idTag, meterWh);
-        log.info({ transactionId: rec.id, idTag: e.idTag, meterStartWh: meterWh }, 'session started');
+        const tx = this.transactions.started(c.id, e.idTag);
+        log.info({ transactionId: tx.localId, idTag: e.idTag, meterStartWh: tx.meterStartWh }, 'session started');
         break;
       }
       case 'SessionStopped': {
-        const rec = this.sessions.stop(c.id, e.reason, meterWh);
-        log.info({ transactionId: rec?.id, reason: e.reason, meterStopWh: meterWh, energyWh: rec ? meterWh - rec.meterStartWh : 0 }, 'session stopped');
+        const tx = this.transactions.stopped(c.id, e.reason);
+        log.info({ transactionId: tx?.localId, reason: e.reason, meterStopWh: tx?.meterStopWh }, 'session stopped');
+        this.availability.sessionEnded(c.id);
         break;
       }
       case 'AuthorizationExpired':

@@ -1,43 +1,107 @@
-// Composition root: load and validate the configuration, create the HAL, start the controller and the
-// local API, and make shutdown fail safe (contactors open before the process exits).
-// Must not: contain charging logic.
+// Composition root: load and validate the configuration, open the store, create the HAL, start the
+// controller, the OCPP adapter (when a CSMS is configured) and the local API, and make shutdown fail safe
+// (contactors open and sessions recorded before the process exits). Must not: contain charging logic.
 
+import { spawn } from 'node:child_process';
 import { systemClock } from '../hal/clock.js';
 import { createHal } from '../hal/index.js';
 import { Subject } from '../hal/observable.js';
 import { startApi } from './api/server.js';
 import { ConfigError, loadConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
 import { Controller } from './controller.js';
-import { createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
+import { OcppConfiguration } from './ocpp/config-keys.js';
+import { SecretFileError } from './ocpp/secrets.js';
+import { OcppService } from './ocpp/service.js';
+import type { MeterPolicy } from './ocpp/transactions.js';
+import { openDb } from './store/db.js';
+import { Settings } from './store/settings.js';
 
 /** EX_CONFIG (sysexits.h): systemd should not restart a daemon whose configuration is wrong. */
 const EXIT_CONFIG = 78;
 
-async function main(argv: string[]): Promise<void> {
+function load(argv: string[]): Config {
   const defaultIdx = argv.indexOf('--default-config');
   const defaultPath = defaultIdx >= 0 ? argv[defaultIdx + 1] : undefined;
-  let loaded;
   try {
-    loaded = loadConfig({ argv, ...(defaultPath ? { defaultPath } : {}) });
+    return loadConfig({ argv, ...(defaultPath ? { defaultPath } : {}) }).config;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     for (const line of err.problems) process.stderr.write(`evse: config: ${line}\n`);
     process.exit(EXIT_CONFIG);
   }
-  const { config, path } = loaded;
+}
+
+function meterPolicy(keys: OcppConfiguration): MeterPolicy {
+  return {
+    sampleIntervalS: () => keys.int('MeterValueSampleInterval'),
+    alignedIntervalS: () => keys.int('ClockAlignedDataInterval'),
+    sampled: () => keys.list('MeterValuesSampledData'),
+    aligned: () => keys.list('MeterValuesAlignedData'),
+    stopSampled: () => keys.list('StopTxnSampledData'),
+    stopAligned: () => keys.list('StopTxnAlignedData'),
+  };
+}
+
+/** After a reset: under systemd exit and let it restart us; otherwise start a fresh copy first. */
+function restart(log: Logger): void {
+  const underSystemd = process.env.INVOCATION_ID !== undefined;
+  const mode = process.env.EVSE_RESTART ?? (underSystemd ? 'exit' : 'respawn');
+  if (mode === 'respawn') {
+    spawn(process.execPath, process.argv.slice(1), { detached: true, stdio: 'inherit' }).unref();
+  }
+  log.info({ mode }, 'restarting');
+  log.flush(() => process.exit(0));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const config = load(argv);
   const log = createLogger(config.log.level);
   Subject.onListenerError = (err) => log.error({ err }, 'HAL listener failed');
-  const { hal, sim } = await createHal({ driver: config.hal.driver, connectors: config.connectors }, systemClock);
-  const controller = new Controller(config, { hal, clock: systemClock, log, dataDir: config.dataDir });
+  const db = openDb(config.dataDir);
+  const settings = new Settings(db);
+  const keys = new OcppConfiguration(settings, {
+    numberOfConnectors: config.connectors.length,
+    overrides: { ConnectionTimeOut: String(config.auth.connectionTimeoutS), WebSocketPingInterval: String(config.ocpp?.pingIntervalS ?? 30) },
+  });
+  const { hal, sim } = await createHal({ driver: config.hal.driver, connectors: config.connectors, stateDir: config.dataDir }, systemClock);
+  const controller = new Controller(config, {
+    hal,
+    clock: systemClock,
+    log,
+    db,
+    settings,
+    policy: config.ocpp ? meterPolicy(keys) : null,
+    restart: () => restart(log),
+  });
+  let ocpp: OcppService | null = null;
+  if (config.ocpp) {
+    try {
+      ocpp = new OcppService(config.ocpp, keys, { controller, settings, clock: systemClock, log }, config.identity, config.chargePointId);
+    } catch (err) {
+      if (!(err instanceof SecretFileError)) throw err;
+      process.stderr.write(`evse: ${err.message}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+    const service = ocpp;
+    controller.authorizer = (idTag) => service.authorize(idTag);
+    controller.ocppView = () => service.view();
+    controller.setTimeSource(() => service.registration.now());
+  }
   controller.start();
+  ocpp?.start();
 
   let stopping = false;
   const shutdown = (signal: string, code: number): void => {
     if (stopping) return;
     stopping = true;
-    controller.stop(); // opens every contactor first, synchronously
-    log.info({ signal }, 'stopped: contactors open');
-    void hal.close().finally(() => log.flush(() => process.exit(code)));
+    controller.shutdown('Reboot'); // ends sessions (queued durably), then opens every contactor
+    log.info({ signal }, 'stopped: sessions ended, contactors open');
+    void Promise.all([hal.close(), ocpp?.stop()]).finally(() => {
+      db.close();
+      log.flush(() => process.exit(code));
+    });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM', 0));
   process.on('SIGINT', () => shutdown('SIGINT', 0));
@@ -48,7 +112,7 @@ async function main(argv: string[]): Promise<void> {
 
   const api = await startApi({ host: config.api.host, port: config.api.port, controller, sim, log: log.child({ module: 'api' }) });
   log.info(
-    { configPath: path, hal: hal.kind, connectors: controller.connectors.length, api: `http://${config.api.host}:${api.port}` },
+    { hal: hal.kind, connectors: controller.connectors.length, api: `http://${config.api.host}:${api.port}`, csms: config.ocpp?.url ?? null },
     `controller ready: API on http://${config.api.host}:${api.port}/api/status`,
   );
 }

@@ -10,7 +10,7 @@ export interface ConnectorView {
   errorCode: string;
   contactorClosed: boolean;
   offeredCurrentA: number;
-  transaction: { id: number; idTag: string; startedAt: string; energyWh: number } | null;
+  transaction: { id: number; ocppTransactionId: number | null; idTag: string; startedAt: string; energyWh: number } | null;
   energyWh: number;
   powerW: number;
   temperatureC: number | null;
@@ -26,12 +26,11 @@ export interface StatusView {
 export function buildStatus(ctl: Controller): StatusView {
   return {
     chargePointId: ctl.config.chargePointId,
-    // No CSMS client yet: standalone operation (the OCPP issue fills this in).
-    ocpp: { connected: false, registration: 'NotConfigured' },
+    ocpp: ctl.ocppView(),
     connectors: ctl.connectors.map((c) => {
       const ctx = c.context;
       const reading = c.poller.last;
-      const tx = ctl.sessions.current(c.id);
+      const tx = ctl.transactions.current(c.id);
       const energyWh = reading?.energyImportWh ?? 0;
       return {
         id: c.id,
@@ -41,7 +40,13 @@ export function buildStatus(ctl: Controller): StatusView {
         contactorClosed: c.hal.contactor.commandedClosed,
         offeredCurrentA: ctx.cp === 'pwm' ? ctx.appliedA : 0,
         transaction: tx
-          ? { id: tx.id, idTag: tx.idTag, startedAt: tx.startedAt, energyWh: round(Math.max(0, energyWh - tx.meterStartWh)) }
+          ? {
+              id: tx.localId,
+              ocppTransactionId: tx.csmsId,
+              idTag: tx.idTag,
+              startedAt: tx.startedAt,
+              energyWh: round(Math.max(0, energyWh - tx.meterStartWh)),
+            }
           : null,
         energyWh: round(energyWh),
         powerW: round(reading?.powerW ?? 0),

@@ -27,6 +27,7 @@ export type ConnectorInput =
   | { type: 'StopSession'; reason: StopReason }
   | { type: 'SetCurrentLimit'; amps: number }
   | { type: 'SetOperative'; operative: boolean }
+  | { type: 'SetConnectionTimeout'; ms: number }
   | { type: 'FaultsChanged'; blocking: string[] }
   | { type: 'ContactorFeedback'; closed: boolean }
   | { type: 'LockFeedback'; locked: boolean };

@@ -201,6 +201,7 @@ export const connectorMachine = setup({
         'reconcile',
       ],
     },
+    SetConnectionTimeout: { actions: assign({ connectionTimeoutMs: ({ event }) => Math.max(1000, event.ms) }) },
     FaultsChanged: { actions: [assign({ blockingFaults: ({ event }) => [...event.blocking] }), 'reconcile'] },
     ContactorFeedback: { actions: ['checkUncommandedFeedback', 'reconcile'] },
     LockFeedback: { actions: ['checkUncommandedLock', 'reconcile'] },

@@ -3,6 +3,8 @@
 // surface used by the local API, the demo and tests (plug, request charge, inject faults).
 // Must not: decide anything about charging; it only reacts to the outputs the controller drives.
 
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Clock } from '../clock.js';
 import { HalError } from '../errors.js';
 import type { ConnectorHal, EnergyMeter, MeterReading, PilotSample } from '../types.js';
@@ -55,15 +57,17 @@ export class SimConnectorBoard implements BoardLink {
   private integratedAt: number;
   private lastSample: PilotSample | null = null;
   private pendingSample: unknown = null;
+  private readonly stateFile: string | null;
 
   constructor(
     readonly id: number,
     private readonly clock: Clock,
-    options: { tethered?: boolean; timings?: Partial<SimTimings>; initialEnergyWh?: number } = {},
+    options: { tethered?: boolean; timings?: Partial<SimTimings>; initialEnergyWh?: number; stateFile?: string } = {},
   ) {
     this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
     this.lock = options.tethered ? null : new SimLock(this);
-    this.energyWh = options.initialEnergyWh ?? 0;
+    this.stateFile = options.stateFile ?? null;
+    this.energyWh = options.initialEnergyWh ?? readRegister(this.stateFile);
     this.integratedAt = clock.now();
     this.meter = {
       capabilities: { phases: 3, model: 'SIM-METER', serial: `SIM${id}` },
@@ -224,6 +228,7 @@ export class SimConnectorBoard implements BoardLink {
   private read(): MeterReading {
     if (this.faults.has('meter-offline')) throw new HalError('meter', 'no response from Modbus id 1 (timeout)');
     this.integrate();
+    if (this.stateFile) writeFileSync(this.stateFile, JSON.stringify({ energyWh: this.energyWh }));
     const a = this.currentA();
     const three = this.ev.phases === 3;
     return {
@@ -234,5 +239,17 @@ export class SimConnectorBoard implements BoardLink {
       frequencyHz: 50,
       takenAt: this.clock.now(),
     };
+  }
+}
+
+/** The register a simulated meter kept in its state file (0 when there is none or it is unreadable). */
+function readRegister(file: string | null): number {
+  if (!file) return 0;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const wh = (JSON.parse(readFileSync(file, 'utf8')) as { energyWh?: unknown }).energyWh;
+    return typeof wh === 'number' && Number.isFinite(wh) && wh >= 0 ? wh : 0;
+  } catch {
+    return 0;
   }
 }

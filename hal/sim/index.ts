@@ -1,6 +1,7 @@
 // The simulated board: N coupled connectors plus a shared RFID reader, and the control surface over them.
 // Must not: be imported by real-hardware code paths (createHal loads it lazily).
 
+import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { HalError } from '../errors.js';
 import type { Hal } from '../types.js';
@@ -14,6 +15,8 @@ export interface SimOptions {
   connectors: number;
   tethered?: boolean;
   timings?: Partial<SimTimings>;
+  /** Directory for sim-meter-<id>.json: the simulated meter registers survive a restart. */
+  stateDir?: string;
 }
 
 export interface SimControl {
@@ -31,6 +34,7 @@ export function createSimHal(options: SimOptions, clock: Clock): SimHal {
     const board: SimConnectorBoard = new SimConnectorBoard(i + 1, clock, {
       tethered: options.tethered ?? false,
       ...(options.timings ? { timings: options.timings } : {}),
+      ...(options.stateDir ? { stateFile: join(options.stateDir, `sim-meter-${i + 1}.json`) } : {}),
     });
     return board;
   });

@@ -37,6 +37,7 @@ export class ConnectorRuntime {
   readonly poller: MeterPoller;
   private readonly unsubscribe: Array<() => void> = [];
   private readonly listeners: Array<(e: ConnectorEmitted) => void> = [];
+  private readonly readingListeners: Array<(r: MeterReading) => void> = [];
 
   constructor(
     readonly hal: ConnectorHal,
@@ -74,7 +75,7 @@ export class ConnectorRuntime {
       },
     );
     this.overCurrent = createActor(overCurrentMachine, { clock });
-    this.poller = new MeterPoller(hal, settings.poller, { ...deps, onReading: (r) => this.onReading(r) });
+    this.poller = new MeterPoller(hal, settings.poller, { ...deps, onReading: (r) => this.handleReading(r) });
   }
 
   start(): void {
@@ -115,6 +116,11 @@ export class ConnectorRuntime {
   /** Machine notifications (status, sessions, faults). Listeners run synchronously. */
   onEvent(listener: (e: ConnectorEmitted) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Every good meter reading (after over-current supervision saw it). */
+  onReading(listener: (r: MeterReading) => void): void {
+    this.readingListeners.push(listener);
   }
 
   authorize(idTag: string): void {
@@ -196,8 +202,9 @@ export class ConnectorRuntime {
     for (const l of this.listeners) l(e);
   }
 
-  private onReading(r: MeterReading): void {
+  private handleReading(r: MeterReading): void {
     const maxPhaseA = Math.max(r.currentA.l1, r.currentA.l2, r.currentA.l3);
     this.overCurrent.send({ type: 'CurrentSample', maxPhaseA, pwmA: this.context.appliedA });
+    for (const l of this.readingListeners) l(r);
   }
 }

@@ -2,7 +2,8 @@
 // local HTTP API, THEN the contactor, status, energy and session record follow (issue "Done when").
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,10 +56,11 @@ describe('controller process on the simulated HAL', () => {
     expect(after.transaction).toBeNull();
     await waitFor('Available', async () => (await c1()).status === 'Available');
 
-    const records = readFileSync(join(ctl.dir, 'data', 'sessions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const stop = records.find((r) => r.event === 'stop');
-    expect(stop).toMatchObject({ id: started.id, idTag: '04A1B2C3', reason: 'EVDisconnected' });
-    expect(stop.meterStopWh).toBeGreaterThan(stop.meterStartWh);
+    const db = new Database(join(ctl.dir, 'data', 'evse.db'), { readonly: true });
+    const stop = db.prepare('SELECT * FROM transactions WHERE local_id = ?').get(started.id) as Record<string, unknown>;
+    db.close();
+    expect(stop).toMatchObject({ id_tag: '04A1B2C3', stop_reason: 'EVDisconnected' });
+    expect(stop.meter_stop_wh).toBeGreaterThan(stop.meter_start_wh as number);
   }, 30_000);
 
   it('refuses an unknown card with a clear log line and no session', async () => {

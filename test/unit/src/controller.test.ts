@@ -1,7 +1,7 @@
 // GIVEN the composed controller on the simulated board and simulated time
 // WHEN cards are tapped and EVs plug in THEN sessions start, stop and are recorded as a user expects.
 
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,10 +9,14 @@ import { createSimHal, ManualClock } from '../../../hal/sim/index.js';
 import { validateConfig } from '../../../src/config/load.js';
 import { Controller } from '../../../src/controller.js';
 import { silentLogger } from '../../../src/log.js';
-import { SessionLog } from '../../../src/session/sessions.js';
+import { openDb, type Db } from '../../../src/store/db.js';
+import { Settings } from '../../../src/store/settings.js';
+import { TransactionStore } from '../../../src/store/transactions.js';
 
 const dirs: string[] = [];
+const dbs: Db[] = [];
 afterEach(() => {
+  for (const db of dbs.splice(0)) db.close();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -22,7 +26,9 @@ async function setup(cfg: object) {
   const config = validateConfig({ connectors: [{ id: 1 }, { id: 2 }], ...cfg });
   const clock = new ManualClock();
   const hal = createSimHal({ connectors: config.connectors.length }, clock);
-  const ctl = new Controller(config, { hal, clock, log: silentLogger(), dataDir: dir });
+  const db = openDb(dir);
+  dbs.push(db);
+  const ctl = new Controller(config, { hal, clock, log: silentLogger(), db, settings: new Settings(db), policy: null });
   ctl.start();
   const advance = async (ms: number) => {
     for (let t = 0; t < ms; t += 50) {
@@ -30,28 +36,31 @@ async function setup(cfg: object) {
       for (let i = 0; i < 3; i++) await Promise.resolve();
     }
   };
-  const tap = (hex: string) => hal.control.rfid.present(Uint8Array.from(Buffer.from(hex, 'hex')));
+  const tap = async (hex: string) => {
+    hal.control.rfid.present(Uint8Array.from(Buffer.from(hex, 'hex')));
+    for (let i = 0; i < 5; i++) await Promise.resolve(); // authorization is asynchronous
+  };
   return { ctl, hal, clock, dir, advance, tap, board: (id: number) => hal.control.connector(id) };
 }
 
 describe('controller: card taps and sessions', () => {
   it('GIVEN connector 2 plugged and waiting WHEN an allowed card is tapped THEN connector 2 gets the session; a second tap stops it (Local)', async () => {
-    const { ctl, advance, tap, board, dir } = await setup({ auth: { allowList: ['04A1B2C3'] } });
+    const { ctl, advance, tap, board } = await setup({ auth: { allowList: ['04A1B2C3'] } });
     board(2).plug();
     await advance(500);
-    tap('04A1B2C3');
+    await tap('04A1B2C3');
     expect(ctl.connector(2)!.context.session).toBe('active');
     expect(ctl.connector(1)!.context.session).toBe('none');
     board(2).request('charge');
     await advance(3000);
     expect(ctl.status().connectors[1]!.status).toBe('Charging');
-    tap('04A1B2C3');
+    await tap('04A1B2C3');
     await advance(7000);
     expect(ctl.status().connectors[1]).toMatchObject({ status: 'Finishing', contactorClosed: false, transaction: null });
-    const lines = readFileSync(join(dir, 'sessions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.event)).toEqual(['start', 'stop']);
-    expect(lines[1]).toMatchObject({ connectorId: 2, reason: 'Local', idTag: '04A1B2C3' });
-    expect(lines[1].meterStopWh).toBeGreaterThan(lines[1].meterStartWh);
+    const [tx] = ctl.transactions.store.latest(5);
+    expect(tx).toMatchObject({ connectorId: 2, stopReason: 'Local', idTag: '04A1B2C3' });
+    expect(tx!.meterStopWh).toBeGreaterThan(tx!.meterStartWh);
+    expect(ctl.transactions.store.open()).toEqual([]);
     ctl.stop();
   });
 
@@ -59,7 +68,7 @@ describe('controller: card taps and sessions', () => {
     const { ctl, hal, advance, tap, board } = await setup({ auth: { allowList: ['04A1B2C3'] } });
     board(1).plug();
     await advance(500);
-    tap('DEADBEEF');
+    await tap('DEADBEEF');
     expect(ctl.connector(1)!.context.session).toBe('none');
     expect(hal.connectors[0]!.indicator.state).toEqual({ colour: 'red', pattern: 'fast-blink' });
     await advance(3500);
@@ -72,7 +81,7 @@ describe('controller: card taps and sessions', () => {
     board(1).plug();
     board(1).setFault('rcd', true);
     await advance(500);
-    tap('04A1B2C3');
+    await tap('04A1B2C3');
     expect(ctl.connector(1)!.context.session).toBe('none');
     ctl.stop();
   });
@@ -82,7 +91,7 @@ describe('controller: card taps and sessions', () => {
     hal.control.rfid.present(Uint8Array.from([1, 2, 3, 4, 5]));
     board(1).plug();
     await advance(500);
-    tap('04A1B2C3');
+    await tap('04A1B2C3');
     expect(ctl.status().connectors[0]!.transaction).not.toBeNull();
     ctl.stop();
   });
@@ -99,19 +108,27 @@ describe('controller: card taps and sessions', () => {
   });
 });
 
-describe('session log', () => {
-  it('GIVEN an existing log with a torn last line WHEN reopened THEN ids continue after the highest', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'evse-log-'));
+describe('power-loss recovery', () => {
+  it('GIVEN a transaction left open by a killed process WHEN the controller starts again THEN it is stopped once (PowerLoss) with the persisted register', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evse-pl-'));
     dirs.push(dir);
-    const log1 = new SessionLog(dir, () => 0);
-    log1.start(1, 'A', 10);
-    log1.stop(1, 'Local', 20);
-    log1.start(1, 'B', 20);
-    appendFileSync(join(dir, 'sessions.jsonl'), '{"event":"stop","id":9'); // power cut mid-write
-    const log2 = new SessionLog(dir, () => 0);
-    expect(log2.start(1, 'C', 30).id).toBe(3);
-    expect(log2.stop(2, 'Local', 0)).toBeNull();
-    const last = readFileSync(join(dir, 'sessions.jsonl'), 'utf8').trim().split('\n').pop()!;
-    expect(JSON.parse(last)).toMatchObject({ event: 'start', id: 3, idTag: 'C' }); // not glued to the torn line
+    const db1 = openDb(dir);
+    const store = new TransactionStore(db1);
+    const tx = store.start(1, '04A1B2C3', 1000, '2026-01-01T12:00:00.000Z');
+    store.updateMeter(tx.localId, 1500, '2026-01-01T12:10:00.000Z');
+    db1.close(); // the process dies here: no stop was recorded
+    const db2 = openDb(dir);
+    dbs.push(db2);
+    const config = validateConfig({});
+    const clock = new ManualClock();
+    const ctl = new Controller(config, { hal: createSimHal({ connectors: 1 }, clock), clock, log: silentLogger(), db: db2, settings: new Settings(db2), policy: null });
+    ctl.start();
+    const stopped = new TransactionStore(db2).get(tx.localId);
+    expect(stopped).toMatchObject({ stopReason: 'PowerLoss', meterStopWh: 1500 });
+    ctl.stop();
+    const ctl2 = new Controller(config, { hal: createSimHal({ connectors: 1 }, clock), clock, log: silentLogger(), db: db2, settings: new Settings(db2), policy: null });
+    ctl2.start(); // a second start stops nothing again
+    expect(new TransactionStore(db2).get(tx.localId)).toEqual(stopped);
+    ctl2.stop();
   });
 });

@@ -85,7 +85,7 @@ const statusPayload: StatusResponse = {
       errorCode: 'NoError',
       contactorClosed: true,
       offeredCurrentA: 32,
-      transaction: { id: 17, idTag: '04A1B2C3', startedAt: new Date().toISOString(), energyWh: 1234 },
+      transaction: { id: 17, ocppTransactionId: null, idTag: '04A1B2C3', startedAt: new Date().toISOString(), energyWh: 1234 },
       energyWh: 4567.8,
       powerW: 21012,
       temperatureC: 31,

@@ -25,7 +25,7 @@ const charging: ConnectorStatus = {
   errorCode: 'NoError',
   contactorClosed: true,
   offeredCurrentA: 32,
-  transaction: { id: 1, idTag: '04A1B2C3', startedAt: '2025-03-14T12:03:10.412Z', energyWh: 1234 },
+  transaction: { id: 1, ocppTransactionId: 4711, idTag: '04A1B2C3', startedAt: '2025-03-14T12:03:10.412Z', energyWh: 1234 },
   energyWh: 4567.8,
   powerW: 21012,
   temperatureC: 31,

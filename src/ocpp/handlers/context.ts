@@ -1,0 +1,45 @@
+// What CSMS-initiated action handlers may use: services and actors, never the HAL (DESIGN.md OCPP).
+
+import type { StopReason } from '../../../state-machines/connector.js';
+import type { OcppConfiguration } from '../config-keys.js';
+
+export interface ConnectorView {
+  id: number;
+  plugged: boolean;
+  sessionActive: boolean;
+  /** A session is active or authorized and waiting for the cable. */
+  busy: boolean;
+  operative: boolean;
+  faulted: boolean;
+  hasLock: boolean;
+}
+
+export interface HandlerContext {
+  config: OcppConfiguration;
+  connectorIds(): number[];
+  connector(id: number): ConnectorView | undefined;
+  /** Authorizes a session on a connector (the connector machine starts it when the cable is in). */
+  authorizeOn(connectorId: number, idTag: string): void;
+  /** Online Authorize.req (for AuthorizeRemoteTxRequests); resolves the idTagInfo status. */
+  authorizeOnline(idTag: string): Promise<string>;
+  stopSession(connectorId: number, reason: StopReason): void;
+  /** Connector id of the open transaction with this CSMS transactionId. */
+  connectorOfTransaction(csmsTransactionId: number): number | undefined;
+  /** Availability change; returns whether it applies now or after the running session(s). */
+  changeAvailability(connectorId: number, operative: boolean): 'Accepted' | 'Scheduled';
+  /** Stops sessions with the reset's reason, persists what must survive, restarts the process. */
+  reset(type: 'Soft' | 'Hard'): void;
+  /** Resolves true once the cable lock reports unlocked (false after a timeout). */
+  unlocked(connectorId: number): Promise<boolean>;
+  trigger: {
+    boot(): void;
+    heartbeat(): void;
+    statusNotification(connectorId?: number): void;
+    meterValues(connectorId?: number): void;
+    diagnosticsStatus(): void;
+    firmwareStatus(): void;
+  };
+  registration(): 'NotConfigured' | 'Connecting' | 'Pending' | 'Accepted' | 'Rejected';
+  /** Runs work after the current reply went out. */
+  afterReply(work: () => void): void;
+}

@@ -1,0 +1,129 @@
+// Sends the outbox to the CSMS, one message at a time, oldest first (OCPP 1.6 section 3.7):
+// only while connected and Accepted; removed only on a CALLRESULT; on a CALLERROR retried after
+// TransactionMessageRetryInterval x attempts and dropped after TransactionMessageAttempts; on a lost link
+// or a timeout kept for the next try without counting. Fills in the CSMS transactionId, known once
+// StartTransaction.conf arrived. Must not: build messages (transactions.ts does).
+
+import type { StartTransactionResponse, StopTransactionResponse } from 'ocpp-ts';
+import type { Clock } from '../../hal/clock.js';
+import type { Logger } from '../log.js';
+import type { Outbox, OutboxRow } from '../store/outbox.js';
+import type { TransactionStore } from '../store/transactions.js';
+
+export interface PumpDeps {
+  outbox: Outbox;
+  store: TransactionStore;
+  clock: Clock;
+  log: Logger;
+  ready: () => boolean;
+  call: <T>(action: string, payload: unknown) => Promise<T>;
+  attempts: () => number;
+  retryIntervalS: () => number;
+  /** StartTransaction.conf or StopTransaction.conf said the idTag is not (or no longer) Accepted. */
+  idTagRejected: (connectorId: number, localTxId: number, status: string) => void;
+}
+
+export class OutboxPump {
+  private running = false;
+  private wakeTimer: unknown = null;
+  sent = 0;
+
+  constructor(private readonly deps: PumpDeps) {}
+
+  /** Something was queued, or the link became ready: send what can be sent. */
+  kick(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.drain().finally(() => {
+      this.running = false;
+    });
+  }
+
+  stop(): void {
+    if (this.wakeTimer !== null) this.deps.clock.clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      if (!this.deps.ready()) return;
+      const row = this.deps.outbox.peek();
+      if (!row) return;
+      const wait = row.notBefore - this.deps.clock.now();
+      if (wait > 0) {
+        this.wakeAfter(wait);
+        return;
+      }
+      if (!(await this.sendOne(row))) return;
+    }
+  }
+
+  /** Returns false when the pump must pause (link lost, timeout, retry scheduled). */
+  private async sendOne(row: OutboxRow): Promise<boolean> {
+    const { log } = this.deps;
+    const payload = this.withTransactionId(row);
+    try {
+      const result = await this.deps.call<unknown>(row.action, payload);
+      this.deps.outbox.remove(row.seq);
+      this.sent++;
+      this.onConfirmed(row, result);
+      return true;
+    } catch (err) {
+      if (!isCallError(err)) {
+        log.warn({ action: row.action, seq: row.seq, err: String(err) }, 'transaction message not confirmed; kept for retry');
+        if (this.deps.ready()) this.wakeAfter(this.deps.retryIntervalS() * 1000);
+        return false;
+      }
+      return this.onCallError(row, err);
+    }
+  }
+
+  private onCallError(row: OutboxRow, err: Error): boolean {
+    const attempts = row.attempts + 1;
+    if (attempts >= this.deps.attempts()) {
+      this.deps.log.error({ action: row.action, seq: row.seq, attempts, err: err.message }, 'CSMS failed to process a transaction message; dropped after the last attempt');
+      this.deps.outbox.remove(row.seq);
+      return true;
+    }
+    const delayMs = this.deps.retryIntervalS() * 1000 * attempts;
+    this.deps.outbox.defer(row.seq, attempts, this.deps.clock.now() + delayMs);
+    this.deps.log.warn({ action: row.action, seq: row.seq, attempts, retryInS: delayMs / 1000, err: err.message }, 'CSMS failed to process a transaction message; will retry');
+    this.wakeAfter(delayMs);
+    return false;
+  }
+
+  private onConfirmed(row: OutboxRow, result: unknown): void {
+    if (row.localTxId === null) return;
+    const connectorId = Number(row.payload.connectorId ?? this.deps.store.get(row.localTxId)?.connectorId ?? 0);
+    if (row.action === 'StartTransaction') {
+      const conf = result as StartTransactionResponse;
+      this.deps.store.setCsmsId(row.localTxId, conf.transactionId);
+      if (conf.idTagInfo.status !== 'Accepted') this.deps.idTagRejected(connectorId, row.localTxId, conf.idTagInfo.status);
+    }
+    if (row.action === 'StopTransaction') {
+      const status = (result as StopTransactionResponse).idTagInfo?.status;
+      if (status && status !== 'Accepted') this.deps.log.info({ localTxId: row.localTxId, status }, 'idTag not accepted at stop');
+    }
+  }
+
+  private withTransactionId(row: OutboxRow): Record<string, unknown> {
+    if (row.action === 'StartTransaction' || row.localTxId === null) return row.payload;
+    const tx = this.deps.store.get(row.localTxId);
+    // The CSMS id is known here unless its StartTransaction was dropped after the last attempt; then the
+    // local id, negated, keeps the record identifiable without colliding with CSMS ids.
+    return { ...row.payload, transactionId: tx?.csmsId ?? -row.localTxId };
+  }
+
+  private wakeAfter(ms: number): void {
+    if (this.wakeTimer !== null) this.deps.clock.clearTimeout(this.wakeTimer);
+    this.wakeTimer = this.deps.clock.setTimeout(() => {
+      this.wakeTimer = null;
+      this.kick();
+    }, Math.max(1, ms));
+  }
+}
+
+/** A CALLERROR from the CSMS (it received and failed to process the message). */
+function isCallError(err: unknown): err is Error {
+  return err instanceof Error && typeof (err as { rpcErrorCode?: unknown }).rpcErrorCode === 'string' && !/timeout/i.test(err.message);
+}
