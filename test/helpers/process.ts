@@ -15,7 +15,10 @@ export interface Controller {
   logs: string[];
   get(path: string): Promise<{ status: number; body: any }>;
   post(path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  stop(): Promise<number | null>;
+  /** SIGTERM (or `signal`) and wait; the directory is removed unless `keep`. */
+  stop(opts?: { keep?: boolean; signal?: NodeJS.Signals }): Promise<number | null>;
+  /** Resolves with the exit code once the process has ended by itself (e.g. after a reset). */
+  exited(): Promise<number | null>;
 }
 
 export function writeConfig(dir: string, yaml: string): string {
@@ -34,12 +37,19 @@ meter: { pollIntervalMs: 200 }
 log: { level: info }
 `;
 
-export async function startController(yaml = SIM_CONFIG): Promise<Controller> {
+export interface StartOptions {
+  /** Extra environment (EVSE_RESTART=exit is always set: a reset ends the process, the test restarts it). */
+  env?: Record<string, string>;
+  /** Reuse a directory (config and data) from an earlier run: a restart after a reset or a kill. */
+  dir?: string;
+}
+
+export async function startController(yaml = SIM_CONFIG, options: StartOptions = {}): Promise<Controller> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} missing: run "npm run build" first (npm test does)`);
-  const dir = mkdtempSync(join(tmpdir(), 'evse-it-'));
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'evse-it-'));
   const config = writeConfig(dir, yaml);
   const proc = spawn(process.execPath, [MAIN, '--config', config], {
-    env: { ...process.env, EVSE_DATA_DIR: join(dir, 'data'), EVSE_API_PORT: '' },
+    env: { ...process.env, EVSE_DATA_DIR: join(dir, 'data'), EVSE_API_PORT: '', EVSE_RESTART: 'exit', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
@@ -76,14 +86,20 @@ export async function startController(yaml = SIM_CONFIG): Promise<Controller> {
     logs,
     get: (path) => call('GET', path),
     post: (path, body) => call('POST', path, body),
-    stop: async () => {
-      if (proc.exitCode !== null) return proc.exitCode;
-      const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-      proc.kill('SIGTERM');
-      const code = await exited;
-      rmSync(dir, { recursive: true, force: true });
+    stop: async (opts: { keep?: boolean; signal?: NodeJS.Signals } = {}) => {
+      let code = proc.exitCode;
+      if (code === null && proc.signalCode === null) {
+        const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+        proc.kill(opts.signal ?? 'SIGTERM');
+        code = await exited;
+      }
+      if (!opts.keep) rmSync(dir, { recursive: true, force: true });
       return code;
     },
+    exited: () =>
+      proc.exitCode !== null || proc.signalCode !== null
+        ? Promise.resolve(proc.exitCode)
+        : new Promise<number | null>((r) => proc.once('exit', (c) => r(c))),
   };
 }
 
