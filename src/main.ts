@@ -13,7 +13,7 @@ import { Controller } from './controller.js';
 import { createLogger, type Logger } from './log.js';
 import { OcppConfiguration } from './ocpp/config-keys.js';
 import { SecretFileError } from './ocpp/secrets.js';
-import { OcppService } from './ocpp/service.js';
+import type { OcppService } from './ocpp/service.js';
 import type { MeterPolicy } from './ocpp/transactions.js';
 import { openDb } from './store/db.js';
 import { Settings } from './store/settings.js';
@@ -77,6 +77,7 @@ async function main(argv: string[]): Promise<void> {
   });
   let ocpp: OcppService | null = null;
   if (config.ocpp) {
+    const { OcppService } = await import('./ocpp/service.js'); // loaded only when a CSMS is configured
     try {
       ocpp = new OcppService(config.ocpp, keys, { controller, settings, clock: systemClock, log }, config.identity, config.chargePointId);
     } catch (err) {

@@ -4,7 +4,7 @@
 // after a first success), the honest `connected` flag, and answering with OCPP 1.6 RPC error codes.
 // Must not: know any OCPP action beyond the transport.
 
-import rpc from 'ocpp-rpc';
+import { rpc } from './rpc.js';
 import type { Clock } from '../../hal/clock.js';
 import type { Logger } from '../log.js';
 

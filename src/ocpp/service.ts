@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { AuthorizeResponse, DiagnosticsStatusNotificationRequest, FirmwareStatusNotificationRequest, MeterValuesRequest } from 'ocpp-ts';
-import rpc from 'ocpp-rpc';
+import { rpc } from './rpc.js';
 import type { Clock } from '../../hal/clock.js';
 import type { AuthDecision } from '../auth/standalone.js';
 import type { Config } from '../config/schema.js';
