@@ -5,8 +5,9 @@
 
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
+import type * as OcppRpcModule from 'ocpp-rpc';
 
-type OcppRpc = typeof import('ocpp-rpc');
+type OcppRpc = typeof OcppRpcModule;
 
 const require = createRequire(import.meta.url);
 const root = dirname(require.resolve('ocpp-rpc/package.json'));
