@@ -82,7 +82,10 @@ const path = (what: string) => nonEmptyString(`a path to the ${what}`);
  * 0 plain ws (test labs), 1 ws + Basic auth, 2 wss + Basic auth, 3 wss with a client certificate.
  */
 const ocppSchema = section({
-  url: z.string({ error: 'a ws:// or wss:// URL' }).regex(/^wss?:\/\/[^\s/]+/, { error: 'a ws:// or wss:// URL' }),
+  // No credentials in the URL: they would reach log lines (use passwordFile).
+  url: z
+    .string({ error: 'a ws:// or wss:// URL' })
+    .regex(/^wss?:\/\/[^\s/@]+(\/\S*)?$/, { error: 'a ws:// or wss:// URL without user:password@ (use ocpp.passwordFile)' }),
   securityProfile: z.literal([0, 1, 2, 3], { error: 'one of 0, 1, 2, 3' }).default(0),
   passwordFile: path('Basic-auth password file (mode 0600)').optional(),
   caFile: path('CA bundle (PEM) that signed the CSMS certificate').optional(),

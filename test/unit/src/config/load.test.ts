@@ -322,3 +322,11 @@ describe('ocpp section', () => {
     expect(config.ocpp).toMatchObject({ url: 'ws://127.0.0.1:9000/ocpp', passwordFile: '/run/pw', securityProfile: 0 });
   });
 });
+
+describe('ocpp.url credentials', () => {
+  it('GIVEN user:password@ in the URL THEN it is refused (it would reach log lines)', () => {
+    expect(problems('ocpp: { url: "ws://cp:secret@csms:8180/ocpp" }')).toEqual([
+      'ocpp.url: expected a ws:// or wss:// URL without user:password@ (use ocpp.passwordFile), found "ws://cp:secret@csms:8180/ocpp"',
+    ]);
+  });
+});
