@@ -19,6 +19,8 @@ export interface Controller {
   stop(opts?: { keep?: boolean; signal?: NodeJS.Signals }): Promise<number | null>;
   /** Resolves with the exit code once the process has ended by itself (e.g. after a reset). */
   exited(): Promise<number | null>;
+  /** Resolves with the first log line at or after index `from` (default 0) matching `pattern`. */
+  waitForLog(pattern: RegExp, ms?: number, from?: number): Promise<string>;
 }
 
 export function writeConfig(dir: string, yaml: string): string {
@@ -36,6 +38,19 @@ api: { host: 127.0.0.1, port: 0 }
 meter: { pollIntervalMs: 200 }
 log: { level: info }
 `;
+
+/** One 16 A connector on the simulated HAL talking OCPP 1.6J (security profile 0) to `url`. */
+export function ocppConfig(url: string, opts: { chargePointId?: string; ocppExtra?: string } = {}): string {
+  return `
+chargePointId: ${opts.chargePointId ?? 'CP-TEST-1'}
+hal: { driver: sim }
+connectors: [{ id: 1, maxCurrentA: 16 }]
+auth: { allowList: ["04A1B2C3"] }
+api: { host: 127.0.0.1, port: 0 }
+meter: { pollIntervalMs: 200 }
+ocpp: { url: "${url}", securityProfile: 0, pingIntervalS: 5${opts.ocppExtra ? `, ${opts.ocppExtra}` : ''} }
+`;
+}
 
 export interface StartOptions {
   /** Extra environment (EVSE_RESTART=exit is always set: a reset ends the process, the test restarts it). */
@@ -100,6 +115,8 @@ export async function startController(yaml = SIM_CONFIG, options: StartOptions =
       proc.exitCode !== null || proc.signalCode !== null
         ? Promise.resolve(proc.exitCode)
         : new Promise<number | null>((r) => proc.once('exit', (c) => r(c))),
+    waitForLog: (pattern, ms = 10_000, from = 0) =>
+      waitFor(`a log line matching ${pattern}`, async () => logs.slice(from).find((l) => pattern.test(l)), ms),
   };
 }
 
