@@ -6,8 +6,6 @@ import type { ConnectorRuntime } from './connector/runtime.js';
 import type { Settings } from './store/settings.js';
 
 export class Availability {
-  private readonly scheduled = new Set<number>();
-
   constructor(
     private readonly settings: Settings | null,
     private readonly connectors: ConnectorRuntime[],
@@ -30,21 +28,13 @@ export class Availability {
     let scheduled = false;
     for (const c of targets) {
       const want = this.effective(c.id);
-      if (!want && c.context.session === 'active') {
-        this.scheduled.add(c.id);
-        scheduled = true;
-      } else {
-        this.scheduled.delete(c.id);
-        c.setOperative(want);
-      }
+      // The connector machine applies a scheduled change itself in the event that ends the session, so
+      // the CSMS sees Unavailable right after the stop (never a passing Available).
+      const later = !want && c.context.session === 'active';
+      scheduled ||= later;
+      c.setOperative(want, later);
     }
     return scheduled ? 'Scheduled' : 'Accepted';
-  }
-
-  /** A session ended: apply what was scheduled for this connector. */
-  sessionEnded(connectorId: number): void {
-    if (!this.scheduled.delete(connectorId)) return;
-    this.connectors.find((c) => c.id === connectorId)?.setOperative(this.effective(connectorId));
   }
 
   private effective(connectorId: number): boolean {

@@ -279,7 +279,6 @@ export class Controller {
       case 'SessionStopped': {
         const tx = this.transactions.stopped(c.id, e.reason);
         log.info({ transactionId: tx?.localId, reason: e.reason, meterStopWh: tx?.meterStopWh }, 'session stopped');
-        this.availability.sessionEnded(c.id);
         break;
       }
       case 'AuthorizationExpired':

@@ -44,8 +44,13 @@ function meterPolicy(keys: OcppConfiguration): MeterPolicy {
   };
 }
 
+/** How long a deliberate exit waits for queued transaction messages to be confirmed (systemd: 5 s stop). */
+const DRAIN_MS = 3000;
+
 /** After a reset: under systemd exit and let it restart us; otherwise start a fresh copy first. */
-function restart(log: Logger): void {
+async function restart(log: Logger, ocpp: OcppService | null): Promise<void> {
+  await ocpp?.drain(DRAIN_MS);
+  await ocpp?.stop();
   const underSystemd = process.env.INVOCATION_ID !== undefined;
   const mode = process.env.EVSE_RESTART ?? (underSystemd ? 'exit' : 'respawn');
   if (mode === 'respawn') {
@@ -66,6 +71,7 @@ async function main(argv: string[]): Promise<void> {
     overrides: { ConnectionTimeOut: String(config.auth.connectionTimeoutS), WebSocketPingInterval: String(config.ocpp?.pingIntervalS ?? 30) },
   });
   const { hal, sim } = await createHal({ driver: config.hal.driver, connectors: config.connectors, stateDir: config.dataDir }, systemClock);
+  let ocpp: OcppService | null = null;
   const controller = new Controller(config, {
     hal,
     clock: systemClock,
@@ -73,9 +79,8 @@ async function main(argv: string[]): Promise<void> {
     db,
     settings,
     policy: config.ocpp ? meterPolicy(keys) : null,
-    restart: () => restart(log),
+    restart: () => void restart(log, ocpp),
   });
-  let ocpp: OcppService | null = null;
   if (config.ocpp) {
     const { OcppService } = await import('./ocpp/service.js'); // loaded only when a CSMS is configured
     try {
@@ -99,7 +104,8 @@ async function main(argv: string[]): Promise<void> {
     stopping = true;
     controller.shutdown('Reboot'); // ends sessions (queued durably), then opens every contactor
     log.info({ signal }, 'stopped: sessions ended, contactors open');
-    void Promise.all([hal.close(), ocpp?.stop()]).finally(() => {
+    const drained = ocpp ? ocpp.drain(DRAIN_MS).then(() => ocpp?.stop()) : Promise.resolve();
+    void Promise.all([hal.close(), drained]).finally(() => {
       db.close();
       log.flush(() => process.exit(code));
     });

@@ -26,7 +26,8 @@ export type ConnectorInput =
   | { type: 'Authorize'; idTag: string }
   | { type: 'StopSession'; reason: StopReason }
   | { type: 'SetCurrentLimit'; amps: number }
-  | { type: 'SetOperative'; operative: boolean }
+  /** afterSession: an Inoperative change that waits for the running session to end (OCPP Scheduled). */
+  | { type: 'SetOperative'; operative: boolean; afterSession?: boolean }
   | { type: 'SetConnectionTimeout'; ms: number }
   | { type: 'FaultsChanged'; blocking: string[] }
   | { type: 'ContactorFeedback'; closed: boolean }
@@ -50,7 +51,7 @@ export interface ConnectorMachineInput {
   operative?: boolean;
 }
 
-export type ConnectorMachineContext = ConnectorContext & { notices: ConnectorEmitted[]; cpDuty: number; connectionTimeoutMs: number; fbAwaiting: boolean; lockAwaiting: boolean };
+export type ConnectorMachineContext = ConnectorContext & { inoperativeAfterSession: boolean; notices: ConnectorEmitted[]; cpDuty: number; connectionTimeoutMs: number; fbAwaiting: boolean; lockAwaiting: boolean };
 
 export const latch = (c: ConnectorMachineContext, fault: LatchedFault): Partial<ConnectorMachineContext> => ({ latched: c.latched.includes(fault) ? c.latched : [...c.latched, fault] });
 
@@ -92,6 +93,7 @@ export function initialContext(input: ConnectorMachineInput): ConnectorMachineCo
     wasBlocked: false,
     status: null,
     notices: [],
+    inoperativeAfterSession: false,
     fbAwaiting: false,
     lockAwaiting: false,
   };

@@ -116,7 +116,7 @@ export const connectorMachine = setup({
       if (IMMEDIATE_STOPS.has(event.reason)) enqueue.assign({ graceAllowed: false });
       if (c.session === 'authorized') enqueue.assign({ session: 'none', idTag: null });
       if (c.session !== 'active') return;
-      enqueue.assign({ session: 'finished' });
+      enqueue.assign({ session: 'finished', ...(c.inoperativeAfterSession ? { operative: false, inoperativeAfterSession: false } : {}) });
       if (!IMMEDIATE_STOPS.has(event.reason)) enqueue.assign({ graceAllowed: true });
       notify(enqueue, { type: 'SessionStopped', idTag: c.idTag ?? '', reason: event.reason });
     }),
@@ -124,6 +124,7 @@ export const connectorMachine = setup({
       // Unplugging ends a session (OCPP reason EVDisconnected); the machine's lock latch clears with the cable
       // gone (the runtime clears the registry's copy).
       if (c.session === 'active') notify(enqueue, { type: 'SessionStopped', idTag: c.idTag ?? '', reason: 'EVDisconnected' });
+      if (c.session === 'active' && c.inoperativeAfterSession) enqueue.assign({ operative: false, inoperativeAfterSession: false });
       const latched = c.latched.filter((f) => f !== 'connector-lock');
       if (c.session !== 'authorized') enqueue.assign({ session: 'none', idTag: null, wakeUp: 'none', latched });
       else enqueue.assign({ latched });
@@ -136,6 +137,12 @@ export const connectorMachine = setup({
       const fault: LatchedFault = event.closed ? 'contactor-welded' : 'contactor-fails-to-close';
       enqueue.assign(latch(c, fault));
       notify(enqueue, { type: 'FaultDetected', fault, detail: `mirror contact reports ${event.closed ? 'closed' : 'open'} unbidden` });
+    }),
+    setOperative: assign(({ context: c, event }) => {
+      if (event.type !== 'SetOperative') return {};
+      if (event.operative) return { operative: true, inoperativeAfterSession: false };
+      if (event.afterSession && c.session === 'active') return { inoperativeAfterSession: true };
+      return c.session === 'authorized' ? { operative: false, session: 'none' as const, idTag: null } : { operative: false };
     }),
     checkUncommandedLock: enqueueActions(({ context: c, event, enqueue }) => {
       if (event.type !== 'LockFeedback') return;
@@ -190,17 +197,9 @@ export const connectorMachine = setup({
     Authorize: { actions: ['authorize', 'startIfReady', 'reconcile'] },
     StopSession: { actions: ['stopSession', 'reconcile'] },
     SetCurrentLimit: { actions: [assign({ limitA: ({ event }) => Math.max(0, event.amps) }), 'reconcile'] },
-    // Going inoperative drops a pending authorization (no session may start on an Unavailable connector).
-    SetOperative: {
-      actions: [
-        assign(({ context, event }) =>
-          !event.operative && context.session === 'authorized'
-            ? { operative: false, session: 'none' as const, idTag: null }
-            : { operative: event.operative },
-        ),
-        'reconcile',
-      ],
-    },
+    // Going inoperative drops a pending authorization (no session may start on an Unavailable connector);
+    // with afterSession it waits for the running session to end (ChangeAvailability Scheduled).
+    SetOperative: { actions: ['setOperative', 'reconcile'] },
     SetConnectionTimeout: { actions: assign({ connectionTimeoutMs: ({ event }) => Math.max(1000, event.ms) }) },
     FaultsChanged: { actions: [assign({ blockingFaults: ({ event }) => [...event.blocking] }), 'reconcile'] },
     ContactorFeedback: { actions: ['checkUncommandedFeedback', 'reconcile'] },

@@ -135,8 +135,8 @@ export class ConnectorRuntime {
     this.machine.send({ type: 'SetCurrentLimit', amps });
   }
 
-  setOperative(operative: boolean): void {
-    this.machine.send({ type: 'SetOperative', operative });
+  setOperative(operative: boolean, afterSession = false): void {
+    this.machine.send({ type: 'SetOperative', operative, afterSession });
   }
 
   /** Tells the machine the current blocking-fault set (called by the app on every registry change). */

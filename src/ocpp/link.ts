@@ -9,7 +9,6 @@ import type { Clock } from '../../hal/clock.js';
 import type { Logger } from '../log.js';
 
 const { RPCClient } = rpc;
-type RpcClient = InstanceType<typeof RPCClient>;
 type ClientOptions = ConstructorParameters<typeof RPCClient>[0];
 
 export const NOREPLY: symbol = (rpc as unknown as { NOREPLY: symbol }).NOREPLY;
@@ -50,7 +49,11 @@ export function toOcpp16Frame(message: string): string {
 }
 
 class Ocpp16Client extends RPCClient {
+  /** While true no reply (CALLRESULT or CALLERROR) leaves: Rejected registration stays silent. */
+  silent: () => boolean = () => false;
+
   override sendRaw(message: string): void {
+    if ((message.startsWith('[3,') || message.startsWith('[4,')) && this.silent()) return;
     super.sendRaw(toOcpp16Frame(message));
   }
 }
@@ -58,7 +61,7 @@ class Ocpp16Client extends RPCClient {
 export type CallHandler = (params: unknown) => unknown;
 
 export class OcppLink {
-  private readonly client: RpcClient;
+  private readonly client: Ocpp16Client;
   private isOpen = false;
   private stopped = false;
   private firstConnected = false;
@@ -125,9 +128,9 @@ export class OcppLink {
     this.client.handle(action, async ({ params }) => handler(params) as Record<string, unknown>);
   }
 
-  /** Handler for actions nobody registered: NotImplemented (OCPP 1.6 4.2.3). */
-  handleUnknown(handler: (action: string) => unknown): void {
-    this.client.handle(async ({ method }) => handler(method ?? '') as Record<string, unknown>);
+  /** Replies are suppressed while this holds (OCPP 1.6 4.2: Rejected answers nothing). */
+  setSilent(silent: () => boolean): void {
+    this.client.silent = silent;
   }
 
   /** Changes the keep-alive ping interval live (WebSocketPingInterval). */

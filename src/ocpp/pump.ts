@@ -30,6 +30,11 @@ export class OutboxPump {
 
   constructor(private readonly deps: PumpDeps) {}
 
+  /** A message is on the wire now. */
+  get busy(): boolean {
+    return this.running;
+  }
+
   /** Something was queued, or the link became ready: send what can be sent. */
   kick(): void {
     if (this.running) return;

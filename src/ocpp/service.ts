@@ -23,7 +23,7 @@ import { RemoteStopTransaction } from './handlers/RemoteStopTransaction.js';
 import { Reset } from './handlers/Reset.js';
 import { TriggerMessage } from './handlers/TriggerMessage.js';
 import { UnlockConnector } from './handlers/UnlockConnector.js';
-import { NOREPLY, OcppLink } from './link.js';
+import { OcppLink } from './link.js';
 import { buildMeterValue } from './meter-values.js';
 import { OutboxPump } from './pump.js';
 import { Registration } from './registration.js';
@@ -38,6 +38,19 @@ export interface OcppDeps {
 }
 
 type OcppSection = NonNullable<Config['ocpp']>;
+
+/** OCPP 1.6 CSMS-initiated actions of the Reservation, Local Auth List, Smart Charging and Firmware profiles. */
+const UNSUPPORTED_ACTIONS = [
+  'ReserveNow',
+  'CancelReservation',
+  'SendLocalList',
+  'GetLocalListVersion',
+  'SetChargingProfile',
+  'ClearChargingProfile',
+  'GetCompositeSchedule',
+  'GetDiagnostics',
+  'UpdateFirmware',
+] as const;
 
 export class OcppService {
   readonly link: OcppLink;
@@ -96,6 +109,19 @@ export class OcppService {
 
   start(): void {
     this.link.start();
+    this.startAligned();
+  }
+
+  /** Waits (at most `ms`) until the outbox is empty or cannot be sent now: before a deliberate exit. */
+  async drain(ms: number): Promise<void> {
+    const { clock } = this.deps;
+    const deadline = clock.now() + ms;
+    while (clock.now() < deadline && this.registration.maySend() && (this.pump.busy || this.deps.controller.transactions.outbox.size > 0)) {
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, 20));
+    }
+  }
+
+  private startAligned(): void {
     this.deps.controller.transactions.startAligned(
       this.deps.controller.connectors.map((c) => c.id),
       (connectorId, mv) => this.sendDirect({ connectorId, meterValue: [mv] }),
@@ -161,6 +187,8 @@ export class OcppService {
       if (key === 'HeartbeatInterval') this.registration.armHeartbeat();
       if (key === 'WebSocketPingInterval') this.link.setPingInterval(this.config.int(key) * 1000);
       if (key === 'ConnectionTimeOut') controller.setConnectionTimeout(this.config.int(key) * 1000);
+      if (key === 'MeterValueSampleInterval') controller.transactions.rearmSampling();
+      if (key === 'ClockAlignedDataInterval') this.startAligned();
     });
     this.registerHandlers(this.handlerContext());
   }
@@ -178,13 +206,15 @@ export class OcppService {
       DataTransfer: DataTransfer(),
       TriggerMessage: TriggerMessage(ctx),
     };
-    for (const [action, handler] of Object.entries(handlers)) {
-      this.link.handle(action, (params) => (this.registration.silent ? NOREPLY : handler(params as never)));
+    for (const [action, handler] of Object.entries(handlers)) this.link.handle(action, (params) => handler(params as never));
+    // Known 1.6 actions of profiles this version does not offer: NotSupported (unknown ones get
+    // NotImplemented from ocpp-rpc before any schema check).
+    for (const action of UNSUPPORTED_ACTIONS) {
+      this.link.handle(action, () => {
+        throw rpc.createRPCError('NotSupported', `${action} is not supported by this charge point`);
+      });
     }
-    this.link.handleUnknown((action) => {
-      if (this.registration.silent) return NOREPLY;
-      throw rpc.createRPCError('NotImplemented', `${action} is not implemented by this charge point`);
-    });
+    this.link.setSilent(() => this.registration.silent);
   }
 
   private handlerContext(): HandlerContext {

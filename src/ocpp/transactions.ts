@@ -102,10 +102,20 @@ export class TransactionService {
     this.store.updateMeter(tx.localId, snap.reading.energyImportWh, this.deps.now());
   }
 
-  /** Starts clock-aligned sampling (ClockAlignedDataInterval, seconds from midnight UTC). */
+  /** MeterValueSampleInterval changed: the next sample of every running transaction follows the new value. */
+  rearmSampling(): void {
+    for (const tx of this.store.open()) {
+      const timer = this.sampleTimers.get(tx.connectorId);
+      if (timer !== undefined) this.deps.clock.clearTimeout(timer);
+      this.armSampling(tx.connectorId, tx.localId);
+    }
+  }
+
+  /** (Re)starts clock-aligned sampling (ClockAlignedDataInterval, seconds from midnight UTC). */
   startAligned(connectorIds: number[], sendUnbound: (connectorId: number, mv: MeterValue) => void): void {
     const policy = this.deps.policy;
     if (!policy) return;
+    if (this.alignedTimer !== null) this.deps.clock.clearTimeout(this.alignedTimer);
     const arm = (): void => {
       const interval = policy.alignedIntervalS() * 1000;
       const wait = interval > 0 ? interval - (this.deps.clock.now() % interval) : 60_000;
