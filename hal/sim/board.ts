@@ -3,7 +3,7 @@
 // surface used by the local API, the demo and tests (plug, request charge, inject faults).
 // Must not: decide anything about charging; it only reacts to the outputs the controller drives.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Clock } from '../clock.js';
 import { HalError } from '../errors.js';
@@ -58,6 +58,7 @@ export class SimConnectorBoard implements BoardLink {
   private lastSample: PilotSample | null = null;
   private pendingSample: unknown = null;
   private readonly stateFile: string | null;
+  private savedWh = Number.NaN;
 
   constructor(
     readonly id: number,
@@ -225,10 +226,19 @@ export class SimConnectorBoard implements BoardLink {
     return this.currentA() * NOMINAL_V * this.ev.phases;
   }
 
+  /** Keeps the register across restarts like a real meter's: written whole (temp file + rename), when it moved. */
+  private saveRegister(): void {
+    if (!this.stateFile || this.energyWh === this.savedWh) return;
+    const tmp = `${this.stateFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ energyWh: this.energyWh }));
+    renameSync(tmp, this.stateFile);
+    this.savedWh = this.energyWh;
+  }
+
   private read(): MeterReading {
     if (this.faults.has('meter-offline')) throw new HalError('meter', 'no response from Modbus id 1 (timeout)');
     this.integrate();
-    if (this.stateFile) writeFileSync(this.stateFile, JSON.stringify({ energyWh: this.energyWh }));
+    this.saveRegister();
     const a = this.currentA();
     const three = this.ev.phases === 3;
     return {

@@ -69,9 +69,13 @@ export class OutboxPump {
     const payload = this.withTransactionId(row);
     try {
       const result = await this.deps.call<unknown>(row.action, payload);
-      this.deps.outbox.remove(row.seq);
+      // Removal and what the confirmation taught (the CSMS transactionId) commit together: a power cut
+      // between them must not leave a confirmed StartTransaction queued without its id, or the reverse.
+      this.deps.store.db.transaction(() => {
+        this.deps.outbox.remove(row.seq);
+        this.onConfirmed(row, result);
+      })();
       this.sent++;
-      this.onConfirmed(row, result);
       return true;
     } catch (err) {
       if (!isCallError(err)) {

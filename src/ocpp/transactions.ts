@@ -164,7 +164,12 @@ export class TransactionService {
 
   private queueMeterValues(connectorId: number, localId: number, mv: MeterValue): void {
     if (mv.sampledValue.length === 0) return;
-    this.outbox.enqueue('MeterValues', { connectorId, meterValue: [mv] }, localId);
+    const register = mv.sampledValue.find((v) => v.measurand === 'Energy.Active.Import.Register' && v.unit !== 'kWh');
+    this.deps.db.transaction(() => {
+      // What the CSMS is told, the store knows: a StopTransaction after a power cut never reports less.
+      if (register) this.store.updateMeter(localId, Number(register.value), mv.timestamp);
+      this.outbox.enqueue('MeterValues', { connectorId, meterValue: [mv] }, localId);
+    })();
     this.deps.queued();
   }
 

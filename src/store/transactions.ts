@@ -85,7 +85,7 @@ export class TransactionStore {
   stop(localId: number, reason: StopReason, meterWh: number, at: string): TxRecord | null {
     const tx = this.get(localId);
     if (!tx || tx.stoppedAt !== null) return null;
-    const wh = Math.max(meterWh, tx.lastMeterWh, tx.meterStartWh);
+    const wh = Math.round(Math.max(meterWh, tx.lastMeterWh, tx.meterStartWh));
     this.finish.run(at, wh, reason, localId);
     return this.get(localId);
   }

@@ -69,7 +69,10 @@ export async function startController(yaml = SIM_CONFIG, options: StartOptions =
   });
   const logs: string[] = [];
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`controller did not start:\n${logs.join('\n')}`)), 15_000);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`controller did not start within 15 s (killed):\n${logs.join('\n')}`));
+    }, 15_000);
     let buf = '';
     proc.stdout!.on('data', (chunk: Buffer) => {
       buf += chunk.toString();
