@@ -4,7 +4,7 @@
 // after a first success), the honest `connected` flag, and answering with OCPP 1.6 RPC error codes.
 // Must not: know any OCPP action beyond the transport.
 
-import { rpc } from './rpc.js';
+import { ocpp16Validator, rpc } from './rpc.js';
 import type { Clock } from '../../hal/clock.js';
 import type { Logger } from '../log.js';
 
@@ -83,6 +83,7 @@ export class OcppLink {
       identity: opts.identity,
       protocols: ['ocpp1.6'],
       strictMode: true,
+      strictModeValidators: [ocpp16Validator()] as unknown as ClientOptions['strictModeValidators'],
       callConcurrency: 1,
       pingIntervalMs: opts.pingIntervalMs,
       callTimeoutMs: opts.callTimeoutMs,
