@@ -4,6 +4,7 @@
 // custom (cross-field) issues carry params.expected and params.found (the value after defaults).
 
 import { z } from 'zod';
+import { halSchema } from './hal-schema.js';
 
 const ID_TAG = /^[\x21-\x7E]{1,20}$/;
 const CHARGE_POINT_ID = /^[A-Za-z0-9._-]{1,20}$/;
@@ -120,9 +121,7 @@ export const configSchema = section({
     .string({ error: 'a string' })
     .regex(CHARGE_POINT_ID, { error: '1 to 20 characters of A-Z, a-z, 0-9, ".", "_", "-"' })
     .default('EVSE-SIM-1'),
-  hal: section({
-    driver: z.enum(['sim', 'rpi']).default('sim'),
-  }).prefault({}),
+  hal: halSchema.prefault({}),
   connectors: connectorsSchema.prefault([{ id: 1 }]),
   auth: section({
     mode: z.enum(['allow-list', 'free-vend']).default('allow-list'),
@@ -151,6 +150,20 @@ export const configSchema = section({
     firmwareVersion: nonEmptyString('a firmware version (max 50 characters)').max(50).default('0.2.0'),
   }).prefault({}),
   ocpp: ocppSchema.optional(),
+}).superRefine((c, ctx) => {
+  // Real hardware: one hal.connectors entry per connector, with a lock exactly when the cable is not tethered.
+  if (c.hal.driver !== 'rpi') return;
+  const add = (path: (string | number)[], message: string, expected: string, found: unknown) =>
+    ctx.addIssue({ code: 'custom', message, path, params: { expected, found } });
+  if (c.hal.connectors.length !== c.connectors.length) {
+    add(['hal', 'connectors'], 'one hardware entry per connector', `${c.connectors.length} entries (one per connectors[] item)`, `${c.hal.connectors.length} entries`);
+  }
+  c.connectors.forEach((conn, i) => {
+    const hw = c.hal.connectors[i];
+    if (!hw) return;
+    if (!conn.tethered && !hw.lock) add(['hal', 'connectors', i, 'lock'], 'required for a socket (connectors[].tethered: false)', 'lock: { motorA, motorB, feedback }', undefined);
+    if (conn.tethered && hw.lock) add(['hal', 'connectors', i, 'lock'], 'a tethered cable has no lock', 'no lock entry (or tethered: false)', 'a lock');
+  });
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,211 @@
+// The `hal` section of the configuration file: which drivers, and for real hardware the pin map (BCM
+// numbers), buses, device paths and calibration. Owns: its zod schema, defaults and cross-checks (no pin
+// used twice, every required pin present, buses that exist). Must not: touch hardware or read files.
+
+import { z } from 'zod';
+import type { GpioPin, RpiHwConfig } from '../../hal/config.js';
+
+const error = (what: string) => ({ error: what });
+
+function intIn(min: number, max: number) {
+  const e = `an integer between ${min} and ${max}`;
+  return z.int(error(e)).min(min, error(e)).max(max, error(e));
+}
+
+const path = (what: string) => z.string(error(`a path to ${what}`)).min(1, error(`a path to ${what}`));
+
+/** A BCM GPIO number, or { pin, activeLow }. */
+const gpioPin = (activeLowDefault = false) =>
+  z
+    .union([intIn(0, 27), z.strictObject({ pin: intIn(0, 27), activeLow: z.boolean(error('true or false')).default(activeLowDefault) })], {
+      error: 'a BCM GPIO number 0-27, or { pin: N, activeLow: true|false }',
+    })
+    .transform((v): GpioPin => (typeof v === 'number' ? { pin: v, activeLow: activeLowDefault } : v));
+
+const calibration = z.strictObject({ scale: z.number(error('a number')), offset: z.number(error('a number')) });
+
+const adcSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({
+      type: z.literal('mcp3008'),
+      device: path('an SPI device such as /dev/spidev0.0').default('/dev/spidev0.0'),
+      speedHz: intIn(10_000, 3_600_000).default(1_000_000),
+      highChannel: intIn(0, 7).default(0),
+      lowChannel: intIn(0, 7).default(1),
+      vrefV: z.number(error('a number')).positive(error('a positive number')).default(3.3),
+    }),
+    z.strictObject({
+      type: z.literal('ads1115'),
+      bus: intIn(0, 10).default(1),
+      address: intIn(0x48, 0x4b).default(0x48),
+      highChannel: intIn(0, 3).default(0),
+      lowChannel: intIn(0, 3).default(1),
+      fullScaleV: z.literal([6.144, 4.096, 2.048, 1.024, 0.512, 0.256], error('one of 6.144, 4.096, 2.048, 1.024, 0.512, 0.256')).default(4.096),
+    }),
+  ],
+  error('an ADC: { type: mcp3008 | ads1115, ... }'),
+);
+
+const pilotSchema = z.strictObject({
+  pwm: z
+    .strictObject({ sysfsRoot: path('the sysfs PWM class').default('/sys/class/pwm'), chip: intIn(0, 15).default(0), channel: intIn(0, 3).default(0) })
+    .prefault({}),
+  adc: adcSchema,
+  // Default: a divider mapping -12..+12 V on the CP to 0.3..3.0 V at the ADC, on both peak channels.
+  calibration: z
+    .strictObject({ high: calibration.default({ scale: 8.889, offset: -14.667 }), low: calibration.default({ scale: 8.889, offset: -14.667 }) })
+    .prefault({}),
+  sampleIntervalMs: intIn(5, 200).default(20),
+  peakReset: gpioPin().optional(),
+  enable: gpioPin().optional(),
+});
+
+const meterSchema = z.discriminatedUnion(
+  'driver',
+  [
+    z.strictObject({ driver: z.literal('sim') }),
+    z.strictObject({
+      driver: z.literal('modbus'),
+      bus: z.string(error('the id of a hal.modbus bus')),
+      model: z.enum(['sdm630', 'sdm120', 'sdm72dm', 'abb-b23', 'em340'], error('one of sdm630, sdm120, sdm72dm, abb-b23, em340')),
+      address: intIn(1, 247),
+    }),
+  ],
+  error('a meter: { driver: sim } or { driver: modbus, bus, model, address }'),
+);
+
+const temperatureSchema = z.discriminatedUnion(
+  'driver',
+  [
+    z.strictObject({ driver: z.literal('sim') }),
+    z.strictObject({ driver: z.literal('cpu'), path: path('a millidegree file').default('/sys/class/thermal/thermal_zone0/temp') }),
+    z.strictObject({ driver: z.literal('ds18b20'), path: path('a 1-wire sensor file such as /sys/bus/w1/devices/28-.../temperature') }),
+  ],
+  error('a temperature sensor: { driver: sim | cpu | ds18b20 }'),
+);
+
+const connectorHwSchema = z.strictObject({
+  pilot: pilotSchema,
+  contactor: z.strictObject({ coil: gpioPin(), mirror: gpioPin(true).optional() }),
+  rcd: z.strictObject({ trip: gpioPin(true), test: gpioPin().optional() }),
+  lock: z.strictObject({ motorA: gpioPin(), motorB: gpioPin(), feedback: gpioPin(true).optional(), pulseMs: intIn(50, 2000).default(300) }).optional(),
+  led: z.strictObject({ red: gpioPin().optional(), green: gpioPin().optional(), blue: gpioPin().optional() }).prefault({}),
+  meter: meterSchema.prefault({ driver: 'sim' }),
+  temperature: temperatureSchema.prefault({ driver: 'cpu' }),
+});
+
+const busSchema = z.strictObject({
+  id: z.string(error('a bus name')).min(1).default('rs485'),
+  port: path('a serial port such as /dev/ttyUSB0 or /dev/ttyAMA0'),
+  baud: z.literal([1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200], error('one of 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200')).default(9600),
+  parity: z.enum(['none', 'even', 'odd'], error('one of none, even, odd')).default('none'),
+  stopBits: z.literal([1, 2], error('1 or 2')).default(1),
+  timeoutMs: intIn(50, 10_000).default(500),
+  retries: intIn(0, 5).default(1),
+});
+
+const rfidSchema = z.discriminatedUnion(
+  'driver',
+  [
+    z.strictObject({ driver: z.literal('none') }),
+    z.strictObject({ driver: z.literal('sim') }),
+    z.strictObject({ driver: z.literal('mfrc522'), pollMs: intIn(50, 5000).default(300), holdOffMs: intIn(0, 60_000).default(3000) }),
+  ],
+  error('an RFID reader: { driver: none | sim | mfrc522 }'),
+);
+
+export const halSchema = z
+  .strictObject(
+    {
+      driver: z.enum(['sim', 'rpi'], error('one of sim, rpi')).default('sim'),
+      gpio: z
+        .strictObject({
+          sysfsRoot: path('the sysfs GPIO class').default('/sys/class/gpio'),
+          chipLabel: z.string(error('a gpiochip label or "auto"')).min(1).default('auto'),
+          debounceMs: intIn(0, 1000).default(10),
+        })
+        .prefault({}),
+      modbus: z.array(busSchema, error('a list of Modbus buses')).default([]),
+      rfid: rfidSchema.prefault({ driver: 'sim' }),
+      connectors: z.array(connectorHwSchema, error('a list with one hardware entry per connector')).default([]),
+    },
+    error('a mapping with keys: driver, gpio, modbus, rfid, connectors'),
+  )
+  .superRefine((hal, ctx) => {
+    if (hal.driver !== 'rpi') return;
+    checkBuses(hal, ctx);
+    checkPins(hal, ctx);
+  });
+
+export type HalSection = z.infer<typeof halSchema>;
+
+// Compile-time check: the validated section is what the real drivers are built from.
+const _shape: (h: HalSection) => RpiHwConfig = (h) => h;
+void _shape;
+
+type Ctx = z.core.$RefinementCtx<HalSection>;
+
+function issue(ctx: Ctx, path: (string | number)[], message: string, expected: string, found: unknown): void {
+  ctx.addIssue({ code: 'custom', message, path, params: { expected, found } });
+}
+
+function checkBuses(hal: HalSection, ctx: Ctx): void {
+  const ids = hal.modbus.map((b) => b.id);
+  hal.modbus.forEach((b, i) => {
+    if (ids.indexOf(b.id) !== i) issue(ctx, ['modbus', i, 'id'], 'bus id used twice', 'a unique bus id', b.id);
+  });
+  hal.connectors.forEach((c, i) => {
+    if (c.meter.driver === 'modbus' && !ids.includes(c.meter.bus)) {
+      issue(ctx, ['connectors', i, 'meter', 'bus'], 'no such bus', `one of the hal.modbus ids (${ids.join(', ') || 'none defined'})`, c.meter.bus);
+    }
+  });
+}
+
+/** Every pin a connector uses, with the config path that names it. */
+function connectorPins(c: HalSection['connectors'][number], i: number): [string, number][] {
+  const at = (p: string) => `hal.connectors[${i}].${p}`;
+  const pins: [string, GpioPin | undefined][] = [
+    [at('contactor.coil'), c.contactor.coil],
+    [at('contactor.mirror'), c.contactor.mirror],
+    [at('rcd.trip'), c.rcd.trip],
+    [at('rcd.test'), c.rcd.test],
+    [at('lock.motorA'), c.lock?.motorA],
+    [at('lock.motorB'), c.lock?.motorB],
+    [at('lock.feedback'), c.lock?.feedback],
+    [at('led.red'), c.led.red],
+    [at('led.green'), c.led.green],
+    [at('led.blue'), c.led.blue],
+    [at('pilot.peakReset'), c.pilot.peakReset],
+    [at('pilot.enable'), c.pilot.enable],
+  ];
+  const used = pins.filter((p): p is [string, GpioPin] => p[1] !== undefined).map(([name, p]) => [name, p.pin] as [string, number]);
+  // Hardware PWM on a Pi <= 4: pwmchip0 channel 0 is GPIO18, channel 1 is GPIO19 (dtoverlay=pwm-2chan).
+  if (c.pilot.pwm.chip === 0) used.push([at('pilot.pwm (hardware PWM pin)'), c.pilot.pwm.channel === 0 ? 18 : 19]);
+  if (c.pilot.adc.type === 'ads1115' && c.pilot.adc.bus === 1) used.push([at('pilot.adc (I2C1 SDA)'), 2], [at('pilot.adc (I2C1 SCL)'), 3]);
+  if (c.pilot.adc.type === 'mcp3008' && c.pilot.adc.device.startsWith('/dev/spidev0.')) {
+    used.push([at('pilot.adc (SPI0 MISO)'), 9], [at('pilot.adc (SPI0 MOSI)'), 10], [at('pilot.adc (SPI0 SCLK)'), 11]);
+  }
+  return used;
+}
+
+function checkPins(hal: HalSection, ctx: Ctx): void {
+  const owner = new Map<number, string>();
+  // Shared bus pins may be listed by several connectors; only a second *kind* of use is a conflict.
+  const claim = (name: string, pin: number, path: (string | number)[]): void => {
+    const prev = owner.get(pin);
+    const kind = (n: string) => n.replace(/^hal\.connectors\[\d+\]\./, '');
+    if (prev !== undefined && !(kind(prev) === kind(name) && /\((I2C1|SPI0)/.test(name))) {
+      issue(ctx, path, `GPIO${pin} is already used by ${prev}`, 'a GPIO that no other function uses', pin);
+      return;
+    }
+    owner.set(pin, name);
+  };
+  if (hal.rfid.driver === 'mfrc522') {
+    // mfrc522-rpi bit-bangs SPI through rpio on physical pins 19/21/23/24 and resets on 22.
+    for (const [what, pin] of [['MOSI', 10], ['MISO', 9], ['SCLK', 11], ['CS', 8], ['RST', 25]] as const) claim(`hal.rfid (MFRC522 ${what})`, pin, ['rfid', 'driver']);
+  }
+  hal.connectors.forEach((c, i) => {
+    for (const [name, pin] of connectorPins(c, i)) claim(name, pin, ['connectors', i, ...name.replace(/^hal\.connectors\[\d+\]\./, '').split(/[. ]/).slice(0, 2)]);
+  });
+}
