@@ -118,7 +118,7 @@ const rfidSchema = z.discriminatedUnion(
 export const halSchema = z
   .strictObject(
     {
-      driver: z.enum(['sim', 'rpi'], error('one of sim, rpi')).default('sim'),
+      driver: z.enum(['sim', 'rpi']).default('sim'),
       gpio: z
         .strictObject({
           sysfsRoot: path('the sysfs GPIO class').default('/sys/class/gpio'),

@@ -21,7 +21,7 @@ const problems = (text: string, source = 'config.yaml'): string[] => problemsOf(
 
 const DEFAULTS = {
   chargePointId: 'EVSE-SIM-1',
-  hal: { driver: 'sim' },
+  hal: { driver: 'sim', gpio: { sysfsRoot: '/sys/class/gpio', chipLabel: 'auto', debounceMs: 10 }, modbus: [], rfid: { driver: 'sim' }, connectors: [] },
   connectors: [{ id: 1, maxCurrentA: 32, phases: 3, tethered: false, ventilationAllowed: false }],
   auth: { mode: 'allow-list', allowList: [], freeVendIdTag: 'FREEVEND', connectionTimeoutS: 60 },
   api: { host: '127.0.0.1', port: 8080 },
@@ -36,6 +36,14 @@ const VALID_YAML = `
 chargePointId: WB-garage.01
 hal:
   driver: rpi
+  connectors:
+    - pilot: { adc: { type: ads1115 } }
+      contactor: { coil: 17, mirror: 27 }
+      rcd: { trip: 22 }
+      lock: { motorA: 5, motorB: 6, feedback: 13 }
+    - pilot: { pwm: { channel: 1 }, adc: { type: ads1115, address: 0x49 } }
+      contactor: { coil: 16, mirror: 20 }
+      rcd: { trip: 21 }
 connectors:
   - id: 1
     maxCurrentA: 16
@@ -126,7 +134,7 @@ describe('parseConfig', () => {
   });
 
   it('GIVEN a section that is not a mapping WHEN parsed THEN the line names the keys it takes', () => {
-    expect(problems('hal: 5\n')).toEqual(['hal: expected a mapping with keys: driver, found 5 (number)']);
+    expect(problems('hal: 5\n')).toEqual(['hal: expected a mapping with keys: driver, gpio, modbus, rfid, connectors, found 5 (number)']);
   });
 
   it('GIVEN a bad idTag in the allow list WHEN parsed THEN the line points at that entry', () => {
