@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import rpc from 'ocpp-rpc';
 
-export const MAIN = resolve(import.meta.dirname, '../src/main.js');
+export const MAIN = resolve(import.meta.dirname, '../src/main.bundle.js');
 
 export interface CallSeen {
   identity: string;
@@ -72,7 +72,7 @@ process.on('exit', () => {
   }
 });
 
-/** Spawns `node dist/src/main.js --config <tmp>/config.yaml`; `dir` reuses a prepared directory. */
+/** Spawns `node dist/src/main.bundle.js --config <tmp>/config.yaml`; `dir` reuses a prepared directory. */
 export function spawnController(yaml: (dataDir: string) => string, dir = mkdtempSync(join(tmpdir(), 'evse-bench-'))): Child {
   const config = join(dir, 'config.yaml');
   writeFileSync(config, yaml(join(dir, 'data')));

@@ -1,6 +1,6 @@
 // Bench: process start -> BootNotification received by a loopback CSMS (DESIGN.md budget <= 0.40 s), then
 // the resident memory after 5 s idle with 2 connectors (<= 85 MB) and the idle CPU over 10 s (<= 0.2 %).
-// Spawns the real controller (`node dist/src/main.js --config <tmp>`) on the simulated HAL against a
+// Spawns the real controller (`node dist/src/main.bundle.js --config <tmp>`) on the simulated HAL against a
 // strict ocpp-rpc RPCServer started here. Linux only (/proc). Cleans up its child and temp dirs.
 // Usage: npm run bench:boot [-- <runs> [<extra settle s before the CPU window>]]   One line per measure.
 

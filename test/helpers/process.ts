@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const MAIN = resolve(import.meta.dirname, '../../dist/src/main.js');
+export const MAIN = resolve(import.meta.dirname, '../../dist/src/main.bundle.js');
 
 export interface Controller {
   proc: ChildProcess;
