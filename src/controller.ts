@@ -152,6 +152,15 @@ export class Controller {
     return this.deps.hal.connectors[0]?.meter.capabilities.serial ?? 'unknown';
   }
 
+  /** For the systemd watchdog: not ok while a hardware output cannot be driven (hal-output, until restart). */
+  healthy(): { ok: boolean; reason?: string } {
+    for (const c of this.connectors) {
+      const f = this.faults.list(c.id).find((x) => x.name === 'hal-output');
+      if (f) return { ok: false, reason: `connector ${c.id}: ${f.info}${f.detail ? `: ${f.detail}` : ''}` };
+    }
+    return { ok: true };
+  }
+
   authorizeOn(connectorId: number, idTag: string): void {
     this.connector(connectorId)?.authorize(idTag);
   }
@@ -188,7 +197,7 @@ export class Controller {
   /** A card was presented: stop the session it started, else authorize the connector that waits. */
   async onCard(uid: Uint8Array): Promise<void> {
     const log = this.deps.log.child({ module: 'auth' });
-    const parsed = uidToIdTag(uid);
+    const parsed = uidToIdTag(uid, this.config.auth.uidFormat);
     if (!parsed.ok) {
       log.warn({ uidBytes: uid.length }, `card ignored: ${parsed.error}`);
       this.flashAll(CARD_REFUSED_LED);

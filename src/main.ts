@@ -17,6 +17,7 @@ import type { OcppService } from './ocpp/service.js';
 import type { MeterPolicy } from './ocpp/transactions.js';
 import { openDb } from './store/db.js';
 import { Settings } from './store/settings.js';
+import { openSupervision } from './supervise/index.js';
 
 /** EX_CONFIG (sysexits.h): systemd should not restart a daemon whose configuration is wrong. */
 const EXIT_CONFIG = 78;
@@ -63,6 +64,7 @@ async function restart(log: Logger, ocpp: OcppService | null): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   const config = load(argv);
   const log = createLogger(config.log.level);
+  const supervision = await openSupervision({ log }); // before the hardware: a missing sd-notify fails here
   Subject.onListenerError = (err) => log.error({ err }, 'HAL listener failed');
   const db = openDb(config.dataDir);
   const settings = new Settings(db);
@@ -102,6 +104,7 @@ async function main(argv: string[]): Promise<void> {
   const shutdown = (signal: string, code: number): void => {
     if (stopping) return;
     stopping = true;
+    supervision.stopping(); // STOPPING=1
     controller.shutdown('Reboot'); // ends sessions (queued durably), then opens every contactor
     log.info({ signal }, 'stopped: sessions ended, contactors open');
     const drained = ocpp ? ocpp.drain(DRAIN_MS).then(() => ocpp?.stop()) : Promise.resolve();
@@ -122,6 +125,7 @@ async function main(argv: string[]): Promise<void> {
     { hal: hal.kind, connectors: controller.connectors.length, api: `http://${config.api.host}:${api.port}`, csms: config.ocpp?.url ?? null },
     `controller ready: API on http://${config.api.host}:${api.port}/api/status`,
   );
+  supervision.ready({ controller, hal }); // READY=1, then WATCHDOG=1 while healthy
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -1,13 +1,17 @@
 #!/usr/bin/env node
-// `evse`: command-line tool for the controller's local HTTP API (status, and driving the simulator).
+// `evse`: command-line tool for the controller's local HTTP API (status, and driving the simulator) and the
+// installer's commands (meter, selftest, provision, config check, logs: each in its own module).
 // Owns: the command tree, local argument validation (exit 2), one-line confirmations and error lines
-// (exit 1). Must not: hold charging logic, talk to hardware, or call process.exit (main returns the code).
+// (exit 1). Must not: hold charging logic or call process.exit (main returns the code); hardware access
+// lives in the installer command modules.
 
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { createClient, type ApiClient } from './client.js';
 import { formatStatus, type StatusResponse } from './format.js';
+import { addInstallerCommands } from './installer.js';
+import { addMeterCommands } from './meter.js';
 
 export const SIM_FAULTS = [
   'rcd',
@@ -129,6 +133,8 @@ function buildProgram(io: CliIo): Command {
     createClient(parseBaseUrl(cmd.optsWithGlobals<{ url: string }>().url), { fetch: io.fetch });
   addStatusCommand(program, io, clientFor);
   addSimCommands(program.command('sim').description('drive the simulated hardware'), io, clientFor);
+  addMeterCommands(program, io);
+  addInstallerCommands(program, io); // selftest, provision, config check, logs
   return program;
 }
 

@@ -4,6 +4,7 @@
 // custom (cross-field) issues carry params.expected and params.found (the value after defaults).
 
 import { z } from 'zod';
+import { UID_FORMATS } from '../auth/id-tag.js';
 import { halSchema } from './hal-schema.js';
 
 const ID_TAG = /^[\x21-\x7E]{1,20}$/;
@@ -125,9 +126,12 @@ export const configSchema = section({
   connectors: connectorsSchema.prefault([{ id: 1 }]),
   auth: section({
     mode: z.enum(['allow-list', 'free-vend']).default('allow-list'),
+    /** idTags, compared (case-insensitively) with the card UID formatted as uidFormat says: write them in that format. */
     allowList: z.array(idTag(), { error: 'a list of idTags' }).default([]),
     freeVendIdTag: idTag().default('FREEVEND'),
     connectionTimeoutS: intIn(10, 600).default(60),
+    /** How a card UID becomes the idTag (src/auth/id-tag.ts UID_FORMATS): hex (OCPP 1.6 3.9), hex-reversed, decimal, decimal-reversed. */
+    uidFormat: z.enum(UID_FORMATS).default('hex'),
   }).prefault({}),
   api: section({
     host: nonEmptyString('a host name or IP address').default('127.0.0.1'),

@@ -23,7 +23,7 @@ const DEFAULTS = {
   chargePointId: 'EVSE-SIM-1',
   hal: { driver: 'sim', gpio: { sysfsRoot: '/sys/class/gpio', chipLabel: 'auto', debounceMs: 10 }, modbus: [], rfid: { driver: 'sim' }, connectors: [] },
   connectors: [{ id: 1, maxCurrentA: 32, phases: 3, tethered: false, ventilationAllowed: false }],
-  auth: { mode: 'allow-list', allowList: [], freeVendIdTag: 'FREEVEND', connectionTimeoutS: 60 },
+  auth: { mode: 'allow-list', allowList: [], freeVendIdTag: 'FREEVEND', connectionTimeoutS: 60, uidFormat: 'hex' },
   api: { host: '127.0.0.1', port: 8080 },
   dataDir: '/var/lib/evse',
   log: { level: 'info' },
@@ -53,6 +53,7 @@ connectors:
 auth:
   mode: free-vend
   allowList: [ABC123, "04:A2:FF"]
+  uidFormat: decimal-reversed
 api:
   port: 9000
 log:
@@ -82,6 +83,7 @@ describe('parseConfig', () => {
       allowList: ['ABC123', '04:A2:FF'],
       freeVendIdTag: 'FREEVEND',
       connectionTimeoutS: 60,
+      uidFormat: 'decimal-reversed',
     });
     expect(config.api).toEqual({ host: '127.0.0.1', port: 9000 });
     expect(config.log.level).toBe('debug');
@@ -120,6 +122,12 @@ describe('parseConfig', () => {
   it('GIVEN a value outside an enum WHEN parsed THEN the line lists the allowed values', () => {
     expect(problems('auth:\n  mode: free\n')).toEqual([
       'auth.mode: expected one of "allow-list", "free-vend", found "free"',
+    ]);
+  });
+
+  it('GIVEN an unknown UID format WHEN parsed THEN the line lists the formats', () => {
+    expect(problems('auth:\n  uidFormat: dec\n')).toEqual([
+      'auth.uidFormat: expected one of "hex", "hex-reversed", "decimal", "decimal-reversed", found "dec"',
     ]);
   });
 

@@ -1,0 +1,114 @@
+// `evse selftest`: builds the HAL from the configuration, without the controller, and checks each device
+// an installer wires: pilot level, relay click with mirror feedback, RCD test, meter read (and model
+// probe), temperature, RFID card. Owns: refusing while the controller service owns the hardware, the
+// order of the checks, the report (PASS/FAIL/SKIP with the likely fix) and the exit code (0: no FAIL).
+// Must not: run with a vehicle charging (the relay is clicked only in pilot state A), or leave outputs on.
+
+import { execFile } from 'node:child_process';
+import { systemClock } from '../../hal/clock.js';
+import { createHal } from '../../hal/index.js';
+import type { Hal } from '../../hal/types.js';
+import type { Config } from '../config/schema.js';
+import { checkMeter, checkPilot, checkRcd, checkRelay, checkRfid, checkTemperature, type Item } from './selftest-checks.js';
+
+export type { Item, Outcome } from './selftest-checks.js';
+
+export interface SelftestOptions {
+  /** Seconds to wait for a card; 0 or noRfid skips the RFID check. */
+  rfidWaitS: number;
+  noRfid: boolean;
+  relayTimeoutMs?: number;
+}
+
+export interface SelftestDeps {
+  createHal?: (config: Config) => Promise<Hal>;
+  /** Model probe for a connector's meter (the Modbus driver supplies it); absent: no probe. */
+  probeMeter?: (connectorId: number) => Promise<string>;
+  /** Why the controller is running (it owns the hardware), or null. */
+  controllerRunning?: (config: Config) => Promise<string | null>;
+  /** Progress lines (e.g. "present a card"), printed while the checks run. */
+  progress?: (line: string) => void;
+}
+
+/** The controller service is running: the self-test must not fight it for the hardware. */
+export class ControllerRunningError extends Error {
+  override name = 'ControllerRunningError';
+}
+
+async function defaultHal(config: Config): Promise<Hal> {
+  // The same driver choice as src/main.ts; the simulator keeps no state between self-tests.
+  return (await createHal({ driver: config.hal.driver, connectors: config.connectors }, systemClock)).hal;
+}
+
+/** The local API answers, or systemd says the unit is active or starting. */
+export async function controllerRunning(config: Config, run = systemctlIsActive): Promise<string | null> {
+  if (config.api.port !== 0) {
+    const url = `http://${config.api.host}:${config.api.port}/api/status`;
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(1000) });
+      return `its API answers at ${url}`;
+    } catch {
+      // nothing listens: not running (or not serving yet: systemd tells)
+    }
+  }
+  const state = await run();
+  return state && ['active', 'activating', 'reloading', 'deactivating'].includes(state) ? `systemctl is-active evse: ${state}` : null;
+}
+
+/** `systemctl is-active evse` output, or null without systemctl. */
+export function systemctlIsActive(): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile('systemctl', ['is-active', 'evse'], { timeout: 3000 }, (err, stdout) => {
+      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return resolve(null);
+      resolve(stdout.trim() || null);
+    });
+  });
+}
+
+export async function runSelftest(config: Config, opts: SelftestOptions, deps: SelftestDeps = {}): Promise<Item[]> {
+  const running = await (deps.controllerRunning ?? controllerRunning)(config);
+  if (running) {
+    throw new ControllerRunningError(
+      `the controller is running and owns the hardware (${running}); stop it first: sudo systemctl stop evse, then run the self-test, then: sudo systemctl start evse`,
+    );
+  }
+  const hal = await (deps.createHal ?? defaultHal)(config);
+  const ctx = { config, relayTimeoutMs: opts.relayTimeoutMs ?? 1000, ...(deps.probeMeter ? { probeMeter: deps.probeMeter } : {}) };
+  const items: Item[] = [];
+  try {
+    for (const c of hal.connectors) {
+      const pilot = await checkPilot(ctx, c);
+      items.push(pilot.item, await checkRelay(ctx, c, pilot.state), await checkRcd(ctx, c), await checkMeter(ctx, c), await checkTemperature(ctx, c));
+    }
+    if (opts.noRfid || opts.rfidWaitS <= 0) items.push({ item: 'rfid', connector: null, outcome: 'SKIP', detail: 'skipped (--no-rfid)' });
+    else if (config.hal.driver === 'rpi' && config.hal.rfid.driver === 'none') items.push({ item: 'rfid', connector: null, outcome: 'SKIP', detail: 'no reader configured (hal.rfid.driver: none)' });
+    else {
+      deps.progress?.(`rfid: present a card to the reader within ${opts.rfidWaitS} s ...`);
+      items.push(await checkRfid(hal, opts.rfidWaitS));
+    }
+  } finally {
+    for (const c of hal.connectors) {
+      try {
+        c.contactor.open();
+      } catch {
+        // hal.close() below drives the safe state again
+      }
+    }
+    await hal.close();
+  }
+  return items;
+}
+
+/** One line per item ("PASS  relay 1    closed and opened ..."), a fix line under a FAIL, and a tally. */
+export function formatReport(items: readonly Item[]): string {
+  const lines = items.flatMap((i) => {
+    const name = `${i.item}${i.connector === null ? '' : ` ${i.connector}`}`.padEnd(16);
+    const head = `${i.outcome}  ${name}${i.detail}`;
+    return i.fix ? [head, `${' '.repeat(6 + 16)}fix: ${i.fix}`] : [head];
+  });
+  const n = (o: string) => items.filter((i) => i.outcome === o).length;
+  lines.push(`selftest: ${n('PASS')} PASS, ${n('FAIL')} FAIL, ${n('SKIP')} SKIP`);
+  return lines.join('\n');
+}
+
+export const selftestExitCode = (items: readonly Item[]): number => (items.some((i) => i.outcome === 'FAIL') ? 1 : 0);
