@@ -53,7 +53,8 @@ export interface ModbusBusConfig {
   retries: number;
 }
 
-export type MeterHwConfig = { driver: 'sim' } | { driver: 'modbus'; bus: string; model: MeterModel; address: number };
+/** 'estimated': no meter fitted; energy estimated from the offered current (not billing-grade). */
+export type MeterHwConfig = { driver: 'estimated' } | { driver: 'modbus'; bus: string; model: MeterModel; address: number };
 
 export type TemperatureHwConfig = { driver: 'sim' } | { driver: 'cpu'; path: string } | { driver: 'ds18b20'; path: string };
 
@@ -70,7 +71,6 @@ export interface ConnectorHwConfig {
 
 export type RfidHwConfig =
   | { driver: 'none' }
-  | { driver: 'sim' }
   | { driver: 'mfrc522'; pollMs: number; holdOffMs: number };
 
 export interface RpiHwConfig {

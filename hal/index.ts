@@ -2,13 +2,16 @@
 // Pi hardware never loads GPIO/SPI modules. Unknown or unavailable drivers fail at start with a clear error.
 
 import type { Clock } from './clock.js';
+import type { RpiHwConfig } from './config.js';
 import { HalError } from './errors.js';
 import type { Hal } from './types.js';
 import type { SimControl } from './sim/index.js';
 
 export interface HalConfig {
   driver: 'sim' | 'rpi';
-  connectors: Array<{ tethered: boolean }>;
+  connectors: Array<{ tethered: boolean; phases: 1 | 3 }>;
+  /** The real hardware (pins, buses, devices); required for driver 'rpi'. */
+  hw?: RpiHwConfig;
   /** Where the simulator keeps its meter registers across restarts (a real meter keeps its own). */
   stateDir?: string;
 }
@@ -29,8 +32,12 @@ export async function createHal(cfg: HalConfig, clock: Clock): Promise<CreatedHa
       );
       return { hal, sim: hal.control };
     }
-    case 'rpi':
-      throw new HalError('hal', 'driver "rpi" is not available in this version yet; use hal.driver: sim');
+    case 'rpi': {
+      if (!cfg.hw) throw new HalError('hal', 'driver "rpi" needs the hardware description (hal.connectors, hal.gpio, ...)');
+      const { createRpiHal } = await import('./rpi/index.js');
+      const hal = await createRpiHal({ hw: cfg.hw, connectors: cfg.connectors, ...(cfg.stateDir ? { stateDir: cfg.stateDir } : {}) }, clock);
+      return { hal, sim: null };
+    }
     default:
       throw new HalError('hal', `unknown driver ${JSON.stringify(cfg.driver)}; valid drivers: sim, rpi`);
   }

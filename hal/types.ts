@@ -235,4 +235,9 @@ export interface Hal {
   rfid: RfidReader;
   /** Drive every output to its safe state (contactors open, CP steady) and release devices. */
   close(): Promise<void>;
+  /**
+   * Synchronous last resort for a process 'exit' handler (real hardware: output levels outlive the
+   * process): every contactor output to its off level first. Absent where nothing outlives the process.
+   */
+  emergencyOff?(): void;
 }

@@ -72,7 +72,7 @@ async function main(argv: string[]): Promise<void> {
     numberOfConnectors: config.connectors.length,
     overrides: { ConnectionTimeOut: String(config.auth.connectionTimeoutS), WebSocketPingInterval: String(config.ocpp?.pingIntervalS ?? 30) },
   });
-  const { hal, sim } = await createHal({ driver: config.hal.driver, connectors: config.connectors, stateDir: config.dataDir }, systemClock);
+  const { hal, sim } = await createHal({ driver: config.hal.driver, connectors: config.connectors, hw: config.hal, stateDir: config.dataDir }, systemClock);
   let ocpp: OcppService | null = null;
   const controller = new Controller(config, {
     hal,
@@ -99,6 +99,9 @@ async function main(argv: string[]): Promise<void> {
   }
   controller.start();
   ocpp?.start();
+
+  // However the process ends (signal, crash, process.exit), the contactor outputs go to their off level.
+  process.on('exit', () => hal.emergencyOff?.());
 
   let stopping = false;
   const shutdown = (signal: string, code: number): void => {

@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { systemClock } from '../../hal/clock.js';
 import { createHal } from '../../hal/index.js';
+import type { ModbusMeter } from '../../hal/modbus/index.js';
 import type { Hal } from '../../hal/types.js';
 import type { Config } from '../config/schema.js';
 import { checkMeter, checkPilot, checkRcd, checkRelay, checkRfid, checkTemperature, type Item } from './selftest-checks.js';
@@ -37,7 +38,19 @@ export class ControllerRunningError extends Error {
 
 async function defaultHal(config: Config): Promise<Hal> {
   // The same driver choice as src/main.ts; the simulator keeps no state between self-tests.
-  return (await createHal({ driver: config.hal.driver, connectors: config.connectors }, systemClock)).hal;
+  return (await createHal({ driver: config.hal.driver, connectors: config.connectors, hw: config.hal, stateDir: config.dataDir }, systemClock)).hal;
+}
+
+/** Probes a Modbus meter over the bus the HAL already opened (one bus per port): the plausible models. */
+function modbusProbe(hal: Hal): ((connectorId: number) => Promise<string>) | null {
+  if (hal.kind !== 'rpi') return null;
+  return async (connectorId) => {
+    const meter = hal.connectors[connectorId - 1]?.meter as Partial<ModbusMeter> | undefined;
+    if (!meter?.bus || meter.address === undefined) return 'no Modbus meter';
+    const { probeMeter } = await import('../../hal/modbus/index.js');
+    const fits = (await probeMeter(meter.bus, meter.address, systemClock)).filter((r) => r.plausible).map((r) => r.model);
+    return fits.length > 0 ? fits.join(' or ') : 'no known model';
+  };
 }
 
 /** The local API answers, or systemd says the unit is active or starting. */
@@ -73,7 +86,8 @@ export async function runSelftest(config: Config, opts: SelftestOptions, deps: S
     );
   }
   const hal = await (deps.createHal ?? defaultHal)(config);
-  const ctx = { config, relayTimeoutMs: opts.relayTimeoutMs ?? 1000, ...(deps.probeMeter ? { probeMeter: deps.probeMeter } : {}) };
+  const probe = deps.probeMeter ?? modbusProbe(hal);
+  const ctx = { config, relayTimeoutMs: opts.relayTimeoutMs ?? 1000, ...(probe ? { probeMeter: probe } : {}) };
   const items: Item[] = [];
   try {
     for (const c of hal.connectors) {

@@ -64,7 +64,7 @@ const pilotSchema = z.strictObject({
 const meterSchema = z.discriminatedUnion(
   'driver',
   [
-    z.strictObject({ driver: z.literal('sim') }),
+    z.strictObject({ driver: z.literal('estimated') }),
     z.strictObject({
       driver: z.literal('modbus'),
       bus: z.string(error('the id of a hal.modbus bus')),
@@ -72,17 +72,16 @@ const meterSchema = z.discriminatedUnion(
       address: intIn(1, 247),
     }),
   ],
-  error('a meter: { driver: sim } or { driver: modbus, bus, model, address }'),
+  error('a meter: { driver: modbus, bus, model, address } or { driver: estimated } (no meter fitted)'),
 );
 
 const temperatureSchema = z.discriminatedUnion(
   'driver',
   [
-    z.strictObject({ driver: z.literal('sim') }),
     z.strictObject({ driver: z.literal('cpu'), path: path('a millidegree file').default('/sys/class/thermal/thermal_zone0/temp') }),
     z.strictObject({ driver: z.literal('ds18b20'), path: path('a 1-wire sensor file such as /sys/bus/w1/devices/28-.../temperature') }),
   ],
-  error('a temperature sensor: { driver: sim | cpu | ds18b20 }'),
+  error('a temperature sensor: { driver: cpu | ds18b20 }'),
 );
 
 const connectorHwSchema = z.strictObject({
@@ -91,7 +90,7 @@ const connectorHwSchema = z.strictObject({
   rcd: z.strictObject({ trip: gpioPin(true), test: gpioPin().optional() }),
   lock: z.strictObject({ motorA: gpioPin(), motorB: gpioPin(), feedback: gpioPin(true).optional(), pulseMs: intIn(50, 2000).default(300) }).optional(),
   led: z.strictObject({ red: gpioPin().optional(), green: gpioPin().optional(), blue: gpioPin().optional() }).prefault({}),
-  meter: meterSchema.prefault({ driver: 'sim' }),
+  meter: meterSchema.prefault({ driver: 'estimated' }),
   temperature: temperatureSchema.prefault({ driver: 'cpu' }),
 });
 
@@ -109,10 +108,9 @@ const rfidSchema = z.discriminatedUnion(
   'driver',
   [
     z.strictObject({ driver: z.literal('none') }),
-    z.strictObject({ driver: z.literal('sim') }),
     z.strictObject({ driver: z.literal('mfrc522'), pollMs: intIn(50, 5000).default(300), holdOffMs: intIn(0, 60_000).default(3000) }),
   ],
-  error('an RFID reader: { driver: none | sim | mfrc522 }'),
+  error('an RFID reader: { driver: none | mfrc522 } (hal.driver sim always has the simulated reader)'),
 );
 
 export const halSchema = z
@@ -127,7 +125,7 @@ export const halSchema = z
         })
         .prefault({}),
       modbus: z.array(busSchema, error('a list of Modbus buses')).default([]),
-      rfid: rfidSchema.prefault({ driver: 'sim' }),
+      rfid: rfidSchema.prefault({ driver: 'none' }),
       connectors: z.array(connectorHwSchema, error('a list with one hardware entry per connector')).default([]),
     },
     error('a mapping with keys: driver, gpio, modbus, rfid, connectors'),

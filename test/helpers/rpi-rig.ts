@@ -56,7 +56,7 @@ export function rigHwConfig(o: RpiRigOptions = {}, tempPath = '/nonexistent'): C
     rcd: { trip: pin(22, true), ...(o.rcdTest === false ? {} : { test: pin(23) }) },
     ...(o.tethered ? {} : { lock: { motorA: pin(5), motorB: pin(6), pulseMs: 300, ...(o.lockFeedback === false ? {} : { feedback: pin(13, true) }) } }),
     led: { ...(leds.includes('red') && { red: pin(16) }), ...(leds.includes('green') && { green: pin(20) }), ...(leds.includes('blue') && { blue: pin(21) }) },
-    meter: { driver: 'sim' },
+    meter: { driver: 'estimated' },
     temperature: { driver: 'cpu', path: tempPath },
   };
 }

@@ -1,6 +1,8 @@
 // The shared ConnectorHal driver contract (DESIGN.md "House style": one contract suite runs against every
 // driver). `describeDriverContract` states what any driver must do; it is run below against the simulated
-// driver. A real driver joins by providing a rig (its HAL over a fake GPIO/serial line and a way to let time pass).
+// driver and the Raspberry Pi connector (hal/rpi/connector.ts over the fake sysfs tree, fake onoff and fake
+// CP line/ADC of test/helpers/rpi-rig.ts, on a ManualClock). A driver joins by providing a rig: its
+// ConnectorHal, a way to let time pass and a way to change what the far end of the CP line presents.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HalError } from '../../../hal/errors.js';
@@ -8,6 +10,10 @@ import { Subject } from '../../../hal/observable.js';
 import { createSimHal, ManualClock } from '../../../hal/sim/index.js';
 import type { ConnectorHal, MeterReading, PilotOutput, PilotSample } from '../../../hal/types.js';
 import { TIMING } from '../../../state-machines/timing.js';
+import { createRpiRig, type RpiRigOptions } from '../../helpers/rpi-rig.js';
+
+/** Longer than any driver's RCM self-test (the Pi's: trip within 1 s, recover within 2 s). */
+const RCM_SELF_TEST_MS = 3500;
 
 interface DriverRig {
   hal: ConnectorHal;
@@ -18,12 +24,12 @@ interface DriverRig {
   dispose(): Promise<void>;
 }
 
-function describeDriverContract(name: string, makeConnectorHal: () => DriverRig): void {
+function describeDriverContract(name: string, makeConnectorHal: () => DriverRig | Promise<DriverRig>): void {
   describe(`ConnectorHal contract: ${name}`, () => {
     let rig: DriverRig;
     let hal: ConnectorHal;
-    beforeEach(() => {
-      rig = makeConnectorHal();
+    beforeEach(async () => {
+      rig = await makeConnectorHal();
       hal = rig.hal;
     });
     afterEach(async () => {
@@ -159,8 +165,16 @@ function describeDriverContract(name: string, makeConnectorHal: () => DriverRig)
       expect(seen).toEqual([true, false]);
     });
 
-    it('GIVEN an RCM WHEN self-tested THEN it resolves a boolean and reports its trip state', async () => {
-      expect(typeof (await hal.rcm.selfTest())).toBe('boolean');
+    it('GIVEN an RCM WHEN self-tested THEN it resolves a boolean (rejects with a HalError without a test output) and reports its trip state', async () => {
+      // A real self-test pulses the test output and waits for the trip input: driver time has to pass.
+      const result = hal.rcm.selfTest().then(
+        (ok) => ({ ok }),
+        (err: unknown) => ({ err }),
+      );
+      await rig.settle(RCM_SELF_TEST_MS);
+      const outcome = await result;
+      if (hal.rcm.capabilities.selfTest) expect(outcome).toEqual({ ok: expect.any(Boolean) });
+      else expect((outcome as { err: unknown }).err).toBeInstanceOf(HalError);
       expect(typeof hal.rcm.tripped).toBe('boolean');
     });
 
@@ -196,3 +210,20 @@ function simRig(tethered: boolean): DriverRig {
 
 describeDriverContract('sim', () => simRig(false));
 describeDriverContract('sim, tethered cable', () => simRig(true));
+
+/** The Pi connector over the fake rig: the far end of the CP line is the rig's EV; two agreeing samples settle it. */
+async function rpiRig(o: RpiRigOptions): Promise<DriverRig> {
+  const rig = await createRpiRig(o);
+  return {
+    hal: rig.hal,
+    settle: rig.settle,
+    changeLine() {
+      rig.line.ev.plugged = !rig.line.ev.plugged;
+      rig.clock.advance(3 * rig.hw.pilot.sampleIntervalMs); // an ADS1115 sample completes 4 ms after its tick
+    },
+    dispose: rig.dispose,
+  };
+}
+
+describeDriverContract('rpi (mirror, lock with feedback, RCM test output)', () => rpiRig({}));
+describeDriverContract('rpi, tethered cable, no mirror, no RCM test output, ADS1115', () => rpiRig({ tethered: true, mirror: false, rcdTest: false, adc: 'ads1115' }));

@@ -56,7 +56,12 @@ export class FakeMfrc522 implements Mfrc522Chip {
     return addr === 0x37 ? this.version : 0;
   }
 
-  writeRegister(): void {}
+  /** Every register write, in order. */
+  readonly writes: Array<[number, number]> = [];
+
+  writeRegister(addr: number, val: number): void {
+    this.writes.push([addr, val]);
+  }
 
   findCard(): { status: boolean; bitSize: number } {
     if (!this.card) return { status: false, bitSize: 0 };

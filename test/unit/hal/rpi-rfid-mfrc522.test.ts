@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Subject } from '../../../hal/observable.js';
 import { createMfrc522Reader, RFID_IO_FAULT_AFTER, type Mfrc522Reader } from '../../../hal/rpi/rfid-mfrc522.js';
+import { MFRC522_REG, RECEIVE_TIMEOUT_TICKS } from '../../../hal/rpi/rfid-mfrc522-chip.js';
 import { ManualClock } from '../../../hal/sim/index.js';
 import type { CardPresented, DeviceFaultEvent, RfidFault } from '../../../hal/types.js';
 import { cascadeFrames, crcA, FakeMfrc522 } from './rpi-rfid-fake.js';
@@ -64,6 +65,15 @@ describe('mfrc522 driver: polling', () => {
     } finally {
       Subject.onListenerError = saved;
     }
+  });
+});
+
+describe('mfrc522 driver: receive timeout', () => {
+  it('GIVEN the library sets a 15 ms receive timer WHEN a poll resets the chip THEN the timer is cut to RECEIVE_TIMEOUT_TICKS before looking for a card', async () => {
+    const { chip, polls } = await start();
+    polls(1);
+    expect(chip.writes).toContainEqual([MFRC522_REG.TReloadRegL, RECEIVE_TIMEOUT_TICKS]);
+    expect(RECEIVE_TIMEOUT_TICKS).toBeLessThan(30);
   });
 });
 

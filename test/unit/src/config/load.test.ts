@@ -21,7 +21,7 @@ const problems = (text: string, source = 'config.yaml'): string[] => problemsOf(
 
 const DEFAULTS = {
   chargePointId: 'EVSE-SIM-1',
-  hal: { driver: 'sim', gpio: { sysfsRoot: '/sys/class/gpio', chipLabel: 'auto', debounceMs: 10 }, modbus: [], rfid: { driver: 'sim' }, connectors: [] },
+  hal: { driver: 'sim', gpio: { sysfsRoot: '/sys/class/gpio', chipLabel: 'auto', debounceMs: 10 }, modbus: [], rfid: { driver: 'none' }, connectors: [] },
   connectors: [{ id: 1, maxCurrentA: 32, phases: 3, tethered: false, ventilationAllowed: false }],
   auth: { mode: 'allow-list', allowList: [], freeVendIdTag: 'FREEVEND', connectionTimeoutS: 60, uidFormat: 'hex' },
   api: { host: '127.0.0.1', port: 8080 },
