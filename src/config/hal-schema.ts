@@ -56,7 +56,9 @@ const pilotSchema = z.strictObject({
   calibration: z
     .strictObject({ high: calibration.default({ scale: 8.889, offset: -14.667 }), low: calibration.default({ scale: 8.889, offset: -14.667 }) })
     .prefault({}),
-  sampleIntervalMs: intIn(5, 200).default(20),
+  // REFERENCE 1.3: unplug / C->B seen within 100 ms; two agreeing samples plus a re-confirmation after an
+  // output change take up to three intervals and the conversions, so at most 25 ms.
+  sampleIntervalMs: intIn(5, 25).default(20),
   peakReset: gpioPin().optional(),
   enable: gpioPin().optional(),
 });
@@ -134,6 +136,7 @@ export const halSchema = z
     if (hal.driver !== 'rpi') return;
     checkBuses(hal, ctx);
     checkPins(hal, ctx);
+    checkChannels(hal, ctx);
   });
 
 export type HalSection = z.infer<typeof halSchema>;
@@ -153,9 +156,46 @@ function checkBuses(hal: HalSection, ctx: Ctx): void {
   hal.modbus.forEach((b, i) => {
     if (ids.indexOf(b.id) !== i) issue(ctx, ['modbus', i, 'id'], 'bus id used twice', 'a unique bus id', b.id);
   });
+  // Two bus objects on one serial port would interleave frames.
+  const ports = hal.modbus.map((b) => b.port);
+  hal.modbus.forEach((b, i) => {
+    const first = ports.indexOf(b.port);
+    if (first !== i) issue(ctx, ['modbus', i, 'port'], `port already used by hal.modbus[${first}]`, 'one bus per serial port (several meters share a bus by address)', b.port);
+  });
+  const meters = new Map<string, number>();
   hal.connectors.forEach((c, i) => {
-    if (c.meter.driver === 'modbus' && !ids.includes(c.meter.bus)) {
+    if (c.meter.driver !== 'modbus') return;
+    if (!ids.includes(c.meter.bus)) {
       issue(ctx, ['connectors', i, 'meter', 'bus'], 'no such bus', `one of the hal.modbus ids (${ids.join(', ') || 'none defined'})`, c.meter.bus);
+    }
+    const key = `${c.meter.bus}#${c.meter.address}`;
+    const prev = meters.get(key);
+    if (prev !== undefined) {
+      issue(ctx, ['connectors', i, 'meter', 'address'], `the meter of hal.connectors[${prev}] already has this address on bus ${c.meter.bus}`, 'one meter per connector: a unique address on the bus', c.meter.address);
+    } else meters.set(key, i);
+  });
+}
+
+/**
+ * The pilot's PWM channel and ADC channels belong to one connector: two connectors reading one CP line
+ * would close a contactor on another connector's vehicle.
+ */
+function checkChannels(hal: HalSection, ctx: Ctx): void {
+  const owner = new Map<string, string>();
+  const claim = (key: string, name: string, path: (string | number)[], found: unknown): void => {
+    const prev = owner.get(key);
+    if (prev !== undefined) issue(ctx, path, `already used by ${prev}`, 'a channel of its own for every connector', found);
+    else owner.set(key, name);
+  };
+  hal.connectors.forEach((c, i) => {
+    const { pwm, adc } = c.pilot;
+    claim(`pwm:${pwm.sysfsRoot}:${pwm.chip}:${pwm.channel}`, `hal.connectors[${i}].pilot.pwm`, ['connectors', i, 'pilot', 'pwm', 'channel'], `pwmchip${pwm.chip} channel ${pwm.channel}`);
+    if (adc.highChannel === adc.lowChannel) {
+      issue(ctx, ['connectors', i, 'pilot', 'adc', 'lowChannel'], 'the negative peak needs its own ADC channel', `a channel other than highChannel ${adc.highChannel}`, adc.lowChannel);
+    }
+    const device = adc.type === 'ads1115' ? `i2c-${adc.bus}@0x${adc.address.toString(16)}` : adc.device;
+    for (const which of adc.highChannel === adc.lowChannel ? (['highChannel'] as const) : (['highChannel', 'lowChannel'] as const)) {
+      claim(`adc:${device}:${adc[which]}`, `hal.connectors[${i}].pilot.adc.${which}`, ['connectors', i, 'pilot', 'adc', which], `${device} channel ${adc[which]}`);
     }
   });
 }
@@ -193,7 +233,7 @@ function checkPins(hal: HalSection, ctx: Ctx): void {
   const claim = (name: string, pin: number, path: (string | number)[]): void => {
     const prev = owner.get(pin);
     const kind = (n: string) => n.replace(/^hal\.connectors\[\d+\]\./, '');
-    if (prev !== undefined && !(kind(prev) === kind(name) && /\((I2C1|SPI0)/.test(name))) {
+    if (prev !== undefined && !(kind(prev) === kind(name) && /\((I2C1|SPI0|hardware PWM)/.test(name))) {
       issue(ctx, path, `GPIO${pin} is already used by ${prev}`, 'a GPIO that no other function uses', pin);
       return;
     }
