@@ -3,7 +3,7 @@
 // Must not: touch hardware outputs (connector machines do) or know HTTP (api/) or OCPP frames (ocpp/).
 
 import type { Clock } from '../hal/clock.js';
-import type { Hal } from '../hal/types.js';
+import type { Hal, Unsubscribe } from '../hal/types.js';
 import type { StopReason } from '../state-machines/connector.js';
 import { Availability } from './availability.js';
 import { uidToIdTag } from './auth/id-tag.js';
@@ -45,6 +45,9 @@ export class Controller {
   private readonly indicators = new Map<number, IndicatorDriver>();
   private readonly reportListeners: Array<(connectorId: number) => void> = [];
   private readonly queuedListeners: Array<() => void> = [];
+  private readonly unsubscribe: Unsubscribe[] = [];
+  /** While shutdown() stops the sessions, their records wait until every contactor is open. */
+  private shuttingDown = false;
   private now: () => string;
 
   constructor(
@@ -84,22 +87,33 @@ export class Controller {
     for (const c of this.connectors) c.start();
     this.availability.restore();
     this.faults.onChange((id, faults) => {
-      if (id > 0) this.deps.log.info({ connector: id, faults: faults.map((f) => f.name) }, 'faults changed');
+      this.deps.log.info({ connector: id, faults: faults.map((f) => f.name) }, 'faults changed');
       this.reportListeners.forEach((l) => l(id));
     });
-    this.deps.hal.rfid.cards.on((card) => void this.onCard(card.uid));
+    const { rfid } = this.deps.hal;
+    this.unsubscribe.push(
+      rfid.cards.on((card) => void this.onCard(card.uid)),
+      // The shared reader's fault is the charge point's (connector 0): a warning, remote starts still work.
+      rfid.faults.on((e) => (e.active ? this.faults.raise(0, 'rfid-reader', e.detail) : this.faults.clear(0, 'rfid-reader'))),
+    );
   }
 
-  /** Ends every session with `reason` (recorded and queued), records why the process stops. */
+  /**
+   * The process goes away (REFERENCE.md 7: contactors open and CP to A first): every session ends as an
+   * immediate stop, then the sessions are recorded with `reason` (SQLite, queued) and the exit reason written.
+   */
   shutdown(reason: 'Reboot' | 'HardReset' | 'SoftReset'): void {
-    for (const c of this.connectors) c.stopSession(reason);
-    for (const c of this.connectors) this.transactions.stopped(c.id, reason); // no-op when already stopped
+    this.shuttingDown = true;
+    for (const c of this.connectors) c.stopSession(reason, true);
+    this.shuttingDown = false;
+    for (const c of this.connectors) this.transactions.stopped(c.id, reason); // no-op without an open transaction
     this.deps.settings?.setMetaValue('lastExit', reason);
     this.stop();
   }
 
   /** Stops timers and connectors (contactors open) without ending sessions: a crash-like stop. */
   stop(): void {
+    for (const u of this.unsubscribe.splice(0)) u();
     this.transactions.stop();
     for (const c of this.connectors) c.stop();
   }
@@ -152,10 +166,10 @@ export class Controller {
     return this.deps.hal.connectors[0]?.meter.capabilities.serial ?? 'unknown';
   }
 
-  /** For the systemd watchdog: not ok while a hardware output cannot be driven (hal-output, until restart). */
+  /** For the systemd watchdog: not ok while a fault only a restart clears is active (hal-output, *-io outputs). */
   healthy(): { ok: boolean; reason?: string } {
     for (const c of this.connectors) {
-      const f = this.faults.list(c.id).find((x) => x.name === 'hal-output');
+      const f = this.faults.restartRequired(c.id);
       if (f) return { ok: false, reason: `connector ${c.id}: ${f.info}${f.detail ? `: ${f.detail}` : ''}` };
     }
     return { ok: true };
@@ -286,6 +300,7 @@ export class Controller {
         break;
       }
       case 'SessionStopped': {
+        if (this.shuttingDown) break; // shutdown() records it once every contactor is open
         const tx = this.transactions.stopped(c.id, e.reason);
         log.info({ transactionId: tx?.localId, reason: e.reason, meterStopWh: tx?.meterStopWh }, 'session stopped');
         break;

@@ -108,7 +108,7 @@ async function main(argv: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     supervision.stopping(); // STOPPING=1
-    controller.shutdown('Reboot'); // ends sessions (queued durably), then opens every contactor
+    controller.shutdown('Reboot'); // opens every contactor (CP steady) first, then records the sessions durably
     log.info({ signal }, 'stopped: sessions ended, contactors open');
     const drained = ocpp ? ocpp.drain(DRAIN_MS).then(() => ocpp?.stop()) : Promise.resolve();
     void Promise.all([hal.close(), drained]).finally(() => {

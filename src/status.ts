@@ -2,6 +2,15 @@
 // Must not: change anything.
 
 import type { Controller } from './controller.js';
+import type { ActiveFault } from './faults/registry.js';
+
+export interface FaultView {
+  name: string;
+  blocking: boolean;
+  errorCode: string;
+  info: string;
+  detail?: string;
+}
 
 export interface ConnectorView {
   id: number;
@@ -14,12 +23,14 @@ export interface ConnectorView {
   energyWh: number;
   powerW: number;
   temperatureC: number | null;
-  faults: Array<{ name: string; blocking: boolean; errorCode: string; info: string; detail?: string }>;
+  faults: FaultView[];
 }
 
 export interface StatusView {
   chargePointId: string;
   ocpp: { connected: boolean; registration: string };
+  /** Faults of the charge point itself (OCPP connector 0), e.g. the shared RFID reader (absent from older daemons). */
+  faults?: FaultView[];
   connectors: ConnectorView[];
 }
 
@@ -27,6 +38,7 @@ export function buildStatus(ctl: Controller): StatusView {
   return {
     chargePointId: ctl.config.chargePointId,
     ocpp: ctl.ocppView(),
+    faults: faultViews(ctl.faults.list(0)),
     connectors: ctl.connectors.map((c) => {
       const ctx = c.context;
       const reading = c.poller.last;
@@ -51,16 +63,14 @@ export function buildStatus(ctl: Controller): StatusView {
         energyWh: round(energyWh),
         powerW: round(reading?.powerW ?? 0),
         temperatureC: c.poller.temperatureC,
-        faults: ctl.faults.list(c.id).map((f) => ({
-          name: f.name,
-          blocking: f.blocking,
-          errorCode: f.errorCode,
-          info: f.info,
-          ...(f.detail ? { detail: f.detail } : {}),
-        })),
+        faults: faultViews(ctl.faults.list(c.id)),
       };
     }),
   };
+}
+
+function faultViews(faults: readonly ActiveFault[]): FaultView[] {
+  return faults.map((f) => ({ name: f.name, blocking: f.blocking, errorCode: f.errorCode, info: f.info, ...(f.detail ? { detail: f.detail } : {}) }));
 }
 
 function round(x: number): number {

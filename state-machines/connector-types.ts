@@ -24,7 +24,8 @@ export const IMMEDIATE_STOPS: ReadonlySet<StopReason> = new Set(['DeAuthorized',
 export type ConnectorInput =
   | PilotEvent
   | { type: 'Authorize'; idTag: string }
-  | { type: 'StopSession'; reason: StopReason }
+  /** immediate: cut power at once whatever the reason (the process is going away: shutdown, reset). */
+  | { type: 'StopSession'; reason: StopReason; immediate?: boolean }
   | { type: 'SetCurrentLimit'; amps: number }
   /** afterSession: an Inoperative change that waits for the running session to end (OCPP Scheduled). */
   | { type: 'SetOperative'; operative: boolean; afterSession?: boolean }

@@ -112,12 +112,13 @@ export const connectorMachine = setup({
     }),
     stopSession: enqueueActions(({ context: c, event, enqueue }) => {
       if (event.type !== 'StopSession') return;
+      const immediate = event.immediate === true || IMMEDIATE_STOPS.has(event.reason);
       // An immediate stop cuts power at once even after a graceful stop whose C1 grace still runs.
-      if (IMMEDIATE_STOPS.has(event.reason)) enqueue.assign({ graceAllowed: false });
+      if (immediate) enqueue.assign({ graceAllowed: false });
       if (c.session === 'authorized') enqueue.assign({ session: 'none', idTag: null });
       if (c.session !== 'active') return;
       enqueue.assign({ session: 'finished', ...(c.inoperativeAfterSession ? { operative: false, inoperativeAfterSession: false } : {}) });
-      if (!IMMEDIATE_STOPS.has(event.reason)) enqueue.assign({ graceAllowed: true });
+      if (!immediate) enqueue.assign({ graceAllowed: true });
       notify(enqueue, { type: 'SessionStopped', idTag: c.idTag ?? '', reason: event.reason });
     }),
     endOnUnplug: enqueueActions(({ context: c, enqueue }) => {

@@ -3,7 +3,9 @@
 # build packages, the service user, the app in /opt/evse (production install, native modules built from
 # source), /etc/evse/config.yaml from the skeleton (only if absent: never overwritten), the `evse` command
 # and the systemd unit (enabled; started only with --start). Safe to run again: it updates the app and the
-# unit and reports what it left unchanged.
+# unit and reports what it left unchanged. The app is rebuilt unless a stamp written after the last
+# SUCCESSFUL build matches the sources (a failed build is retried on the next run, never shipped stale);
+# a running service is stopped while node_modules and dist are replaced, and started again afterwards.
 #
 # Usage: sudo systemd/install.sh [--start]
 # For tests, everything goes under EVSE_INSTALL_ROOT (default /), and steps that need root, the network or
@@ -17,6 +19,7 @@ readonly GROUPS_WANTED=(gpio spi i2c dialout)
 readonly BUILD_PACKAGES=(python3 make g++ libsystemd-dev)
 readonly APP_DIRS=(src hal state-machines scripts config systemd)
 readonly APP_FILES=(package.json package-lock.json tsconfig.json tsconfig.build.json README.md)
+readonly STAMP_NAME=".evse-build-stamp"
 
 SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROOT="${EVSE_INSTALL_ROOT:-/}"
@@ -26,6 +29,8 @@ ETC="$ROOT/etc/evse"
 UNIT="$ROOT/etc/systemd/system/evse.service"
 WRAPPER="$ROOT/usr/local/bin/evse"
 START=0
+WAS_RUNNING=0 # the service was running and this run stopped it for the build
+STARTED=0
 
 say() { printf 'evse install: %s\n' "$*"; }
 die() { printf 'evse install: error: %s\n' "$*" >&2; exit 1; }
@@ -64,6 +69,10 @@ check_node() {
     die "node ${version} is too old: the controller needs ${NODE_MIN} or newer"
   fi
   NODE_BIN="$(command -v node)"
+  # systemd refuses an executable path with a quote or a backslash ("contains special characters").
+  if [[ "$NODE_BIN" == *[\'\"\\]* || "$NODE_BIN" =~ [[:cntrl:]] ]]; then
+    die "node path ${NODE_BIN} has a quote, backslash or control character, which systemd cannot run: link it from a plain path (e.g. /usr/local/bin/node) placed first on the PATH"
+  fi
   say "node: ${version} (${NODE_BIN})"
 }
 
@@ -119,17 +128,48 @@ copy_app() {
   if ((APP_CHANGED == 0)); then say "app: ${APP} unchanged"; else say "app: ${APP} updated (${APP_CHANGED} parts)"; fi
 }
 
+# What a build is made from: the copied sources and the node that builds the native modules (one ABI).
+source_hash() {
+  (
+    cd "$APP"
+    find "${APP_DIRS[@]}" -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum
+    for f in "${APP_FILES[@]}"; do if [[ -f "$f" ]]; then sha256sum "$f"; fi; done
+    node -p 'process.version + " " + process.arch'
+  ) | sha256sum | cut -d' ' -f1
+}
+
+# The unit runs the app from $APP: stop it (if running) before node_modules and dist are replaced.
+stop_service_for_build() {
+  if skipped EVSE_INSTALL_SKIP_SYSTEMCTL || ! command -v systemctl >/dev/null 2>&1; then return; fi
+  local state
+  state="$(systemctl is-active evse.service 2>/dev/null || true)"
+  case "$state" in
+    active | activating | reloading)
+      say "service: stopping evse for the build (was ${state})"
+      systemctl stop evse.service
+      WAS_RUNNING=1
+      ;;
+  esac
+}
+
 # npm ci (dev dependencies for the build; native modules compile here), build, then drop dev dependencies.
+# The stamp is written only after a build that succeeded: a failed build is redone by the next run.
 build_app() {
   if skipped EVSE_INSTALL_SKIP_NPM; then say "build: skipped"; return; fi
-  if ((APP_CHANGED == 0)) && [[ -f "$APP/dist/src/main.bundle.js" && -d "$APP/node_modules" ]]; then
+  local stamp="$APP/$STAMP_NAME" hash
+  hash="$(source_hash)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$hash" && -f "$APP/dist/src/main.bundle.js" && -d "$APP/node_modules" ]]; then
     say "build: unchanged"
     return
   fi
+  stop_service_for_build
+  rm -f "$stamp"
   say "build: npm ci, npm run build, npm prune --omit=dev (native modules compile: this takes minutes on a Pi)"
-  (cd "$APP" && npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev --no-audit --no-fund)
+  (cd "$APP" && npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev --no-audit --no-fund) ||
+    die "build failed (output above); fix it and run this installer again: it rebuilds"
   [[ -f "$APP/dist/src/main.bundle.js" ]] || die "build did not produce $APP/dist/src/main.bundle.js"
-  node -e "require('$APP/node_modules/sd-notify')" 2>/dev/null || die "sd-notify did not build: apt install libsystemd-dev, then run this installer again"
+  node -e 'require(process.argv[1])' "$APP/node_modules/sd-notify" 2>/dev/null || die "sd-notify did not build: apt install libsystemd-dev, then run this installer again"
+  printf '%s\n' "$hash" >"$stamp"
   say "build: done"
 }
 
@@ -156,12 +196,43 @@ put_file() {
   fi
 }
 
+# An executable path (no quote or backslash: check_node) as one systemd command-line word: as is when plain,
+# else double-quoted with the specifier character % doubled (systemd does not expand $ in the executable).
+unit_word() {
+  local p="$1"
+  if [[ "$p" =~ ^[A-Za-z0-9/._+:@-]+$ ]]; then printf '%s' "$p"; else printf '"%s"' "${p//%/%%}"; fi
+}
+
+# The groups of GROUPS_WANTED that exist here: systemd refuses to start a unit naming a missing one (216/GROUP).
+existing_groups() {
+  local have=() g
+  for g in "${GROUPS_WANTED[@]}"; do getent group "$g" >/dev/null && have+=("$g"); done
+  printf '%s' "${have[*]}"
+}
+
+# The repo's unit with this machine's node (ExecStart, ExecStopPost) and only the groups that exist.
+render_unit() {
+  local groups="$1" node line
+  node="$(unit_word "$NODE_BIN")"
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    case "$line" in
+      ExecStart=/usr/bin/node\ * | ExecStopPost=/usr/bin/node\ *) line="${line%%=*}=${node} ${line#*=/usr/bin/node }" ;;
+      SupplementaryGroups=*)
+        if [[ -n "$groups" ]]; then line="SupplementaryGroups=${groups}"; else line="# SupplementaryGroups: none of ${GROUPS_WANTED[*]} exists here"; fi
+        ;;
+    esac
+    printf '%s\n' "$line"
+  done <"$SRC/systemd/evse.service"
+}
+
 install_unit_and_command() {
-  local tmp
+  local tmp groups
   tmp="$(mktemp -d)"
-  # The unit names /usr/bin/node (Debian, NodeSource); another node on the PATH goes into ExecStart.
-  sed "s#^ExecStart=/usr/bin/node #ExecStart=${NODE_BIN} #" "$SRC/systemd/evse.service" >"$tmp/evse.service"
-  printf '#!/bin/sh\nexec %s /opt/evse/dist/src/cli/evse.js "$@"\n' "$NODE_BIN" >"$tmp/evse"
+  groups="$(existing_groups)"
+  if [[ "$groups" != "${GROUPS_WANTED[*]}" ]]; then say "unit: SupplementaryGroups=${groups:-(none)}: the other groups of ${GROUPS_WANTED[*]} do not exist here"; fi
+  render_unit "$groups" >"$tmp/evse.service"
+  # POSIX sh single quotes: a ' in the path becomes '\''.
+  printf "#!/bin/sh\nexec '%s' /opt/evse/dist/src/cli/evse.js \"\$@\"\n" "${NODE_BIN//\'/\'\\\'\'}" >"$tmp/evse"
   put_file "$tmp/evse.service" "$UNIT" 0644 "unit"
   put_file "$tmp/evse" "$WRAPPER" 0755 "command evse"
   rm -rf "$tmp"
@@ -173,7 +244,12 @@ enable_service() {
   systemctl enable --quiet evse.service
   if ((START == 1)); then
     systemctl restart evse.service
+    STARTED=1
     say "service: enabled and (re)started (evse status; evse logs -f)"
+  elif ((WAS_RUNNING == 1)); then
+    systemctl start evse.service
+    STARTED=1
+    say "service: enabled and started again (it was running before the build)"
   else
     say "service: enabled, not started (start it with: sudo systemctl start evse)"
   fi
@@ -192,7 +268,16 @@ boot_config_hints() {
   if ((${#missing[@]} == 0)); then say "boot config: $cfg has PWM, SPI and I2C"; else say "hint: add to $cfg and reboot: ${missing[*]} (PWM: dtoverlay=pwm,pin=18,func=2)"; fi
 }
 
+# A run that stopped the service and then failed leaves it stopped (a half-replaced app must not run): say so.
+on_exit() {
+  local rc=$?
+  if ((rc != 0 && WAS_RUNNING == 1 && STARTED == 0)); then
+    printf 'evse install: service evse was stopped for the build and is NOT running; fix the problem above and run this installer again\n' >&2
+  fi
+}
+
 main() {
+  trap on_exit EXIT
   parse_args "$@"
   check_root
   check_node

@@ -3,6 +3,12 @@
 // coil is exported at its off level first), the safe shutdown order (contactor off FIRST, then pilot +12 V,
 // lock motor off, LEDs off, release) and a synchronous emergencyOff for process 'exit' handlers.
 // Must not: know about charging, OCPP or the other connectors.
+//
+// Release keeps the contactor coil and the lock motor outputs EXPORTED at their off level (gpio.ts
+// keepExported): an unexported pin returns to input, and with the Pi's default pull-down (BCM 9-27) an
+// active-low relay input would read that as "on" and energise the coil (or run the motor). The kernel keeps
+// driving an exported output after the process exits; the next start reuses the export. Everything else is
+// unexported. The RCD trip input is not debounced (rcd.ts: trip at once, clear after hal.gpio.debounceMs).
 
 import type { Clock } from '../clock.js';
 import type { ConnectorHwConfig, GpioConfig } from '../config.js';
@@ -82,11 +88,14 @@ function sensorFor(id: number, hw: ConnectorHwConfig): TemperatureSensor {
 
 type Outputs = ReturnType<typeof openOutputs>;
 
+/** Outputs whose release must not let the pin float to a level that may mean "on" (see header). */
+const KEEP = { keepExported: true };
+
 function openOutputs(id: number, hw: ConnectorHwConfig, bank: GpioBank) {
   return {
-    coil: bank.output(`contactor:${id}`, 'coil', hw.contactor.coil),
-    motorA: hw.lock ? bank.output(`lock:${id}`, 'motorA', hw.lock.motorA) : null,
-    motorB: hw.lock ? bank.output(`lock:${id}`, 'motorB', hw.lock.motorB) : null,
+    coil: bank.output(`contactor:${id}`, 'coil', hw.contactor.coil, KEEP),
+    motorA: hw.lock ? bank.output(`lock:${id}`, 'motorA', hw.lock.motorA, KEEP) : null,
+    motorB: hw.lock ? bank.output(`lock:${id}`, 'motorB', hw.lock.motorB, KEEP) : null,
     rcdTest: hw.rcd.test ? bank.output(`rcm:${id}`, 'test', hw.rcd.test) : null,
     enable: hw.pilot.enable ? bank.output(`pilot:${id}`, 'enable', hw.pilot.enable) : null,
     peakReset: hw.pilot.peakReset ? bank.output(`pilot:${id}`, 'peakReset', hw.pilot.peakReset) : null,
@@ -100,7 +109,8 @@ function openDevices(id: number, hw: ConnectorHwConfig, bank: GpioBank, adc: CpA
   const { clock } = deps;
   const mirror = hw.contactor.mirror ? bank.input(`contactor:${id}`, 'mirror', hw.contactor.mirror) : null;
   const contactor = new RpiContactor(out.coil, mirror);
-  const rcm = new RpiRcm(bank.input(`rcm:${id}`, 'trip', hw.rcd.trip), out.rcdTest, clock);
+  const trip = bank.input(`rcm:${id}`, 'trip', hw.rcd.trip, { debounce: false });
+  const rcm = new RpiRcm(trip, out.rcdTest, clock, { clearAfterMs: bank.debounceMs });
   let lock: RpiLock | null = null;
   if (hw.lock && out.motorA && out.motorB) {
     const sensor = hw.lock.feedback ? bank.input(`lock:${id}`, 'feedback', hw.lock.feedback) : null;

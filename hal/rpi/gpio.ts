@@ -1,8 +1,17 @@
 // GPIO lines through onoff (sysfs), behind a small injectable factory so tests run on a fake sysfs tree.
 // Owns: exporting lines at base + BCM (gpio-base.ts), the electrical sense (activeLow through onoff's
-// active_low), outputs that start at their inactive level, debounced edge watching on inputs, and
-// unexporting everything it opened. Must not: know what a line is for (devices own that).
+// active_low), outputs that start at their inactive level, edge watching on inputs (debounced, or raw for
+// lines that must act at once), and releasing what it opened. Must not: know what a line is for.
+//
+// Release: an unexported line goes back to an input (bcm2835 pinctrl gpio_disable_free), and the Pi's
+// default pull-down on BCM 9-27 then reads as *active* on an active-low relay input. So outputs opened with
+// keepExported (contactor coil, lock motor) are left exported, still driving their off level, when the bank
+// is released; the next start reuses the export (onoff reconfigures an already exported line, and output()
+// re-drives the off level, because onoff ignores configuration errors on such a line). Each kept line holds
+// one onoff file descriptor until the process exits.
 
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { GpioConfig, GpioPin } from '../config.js';
 import { HalError } from '../errors.js';
 import { GpioNumbering } from './gpio-base.js';
@@ -73,7 +82,7 @@ export class OutputPin {
   }
 }
 
-/** An input line with debounced edges (onoff edge 'both', debounceTimeout). */
+/** An input line watched on both edges: debounced (onoff debounceTimeout), or every edge at once. */
 export class InputPin {
   constructor(
     readonly device: string,
@@ -91,7 +100,7 @@ export class InputPin {
     }
   }
 
-  /** Calls back on every debounced edge with the logical level, or with a HalError. */
+  /** Calls back on every (debounced) edge with the logical level read then, or with a HalError. */
   watch(onLevel: (active: boolean) => void, onError: (err: HalError) => void): void {
     this.gpio.watch((err, value) => {
       if (err) onError(new HalError(this.device, `${this.role} (GPIO${this.pin.pin}) edge failed: ${errText(err)}`, { cause: err }));
@@ -100,9 +109,25 @@ export class InputPin {
   }
 }
 
+export interface OutputOptions {
+  /** Leave the line exported at its off level on release (an unexported pin may read active): see header. */
+  keepExported?: boolean;
+}
+
+export interface InputOptions {
+  /** false: no debounce, every edge is delivered with the level read at once (default true: cfg.debounceMs). */
+  debounce?: boolean;
+}
+
+interface Opened {
+  gpio: GpioLine;
+  name: string;
+  keep: boolean;
+}
+
 /** Opens lines by BCM number and releases them all at the end. */
 export class GpioBank {
-  private readonly opened: Array<{ gpio: GpioLine; name: string }> = [];
+  private readonly opened: Opened[] = [];
 
   constructor(
     private readonly cfg: GpioConfig,
@@ -110,40 +135,69 @@ export class GpioBank {
     readonly numbering: GpioNumbering = GpioNumbering.discover(cfg.sysfsRoot, cfg.chipLabel),
   ) {}
 
-  /** Exports an output already at its inactive level (direction high/low sets the raw level atomically). */
-  output(device: string, role: string, pin: GpioPin): OutputPin {
+  /** The configured input debounce, ms. */
+  get debounceMs(): number {
+    return this.cfg.debounceMs;
+  }
+
+  /**
+   * Exports an output already at its inactive level (direction high/low sets the raw level atomically), then
+   * drives the inactive level once more: on a line that was already exported onoff ignores a failed
+   * direction write, and a write to a line that is not an output fails (EPERM), so creation fails loudly.
+   */
+  output(device: string, role: string, pin: GpioPin, opts: OutputOptions = {}): OutputPin {
     const raw = pin.activeLow ? 'high' : 'low';
-    return new OutputPin(device, role, this.open(device, role, pin, raw, 'none'), pin);
+    const out = new OutputPin(device, role, this.open(device, role, pin, raw, 'none', { activeLow: pin.activeLow }, opts.keepExported ?? false), pin);
+    out.set(false);
+    return out;
   }
 
-  input(device: string, role: string, pin: GpioPin): InputPin {
-    return new InputPin(device, role, this.open(device, role, pin, 'in', 'both'), pin);
+  input(device: string, role: string, pin: GpioPin, opts: InputOptions = {}): InputPin {
+    const options: GpioLineOptions = { activeLow: pin.activeLow, debounceTimeout: opts.debounce === false ? 0 : this.cfg.debounceMs };
+    return new InputPin(device, role, this.open(device, role, pin, 'in', 'both', options, false), pin);
   }
 
-  private open(device: string, role: string, pin: GpioPin, direction: 'in' | 'high' | 'low', edge: 'none' | 'both'): GpioLine {
+  private open(device: string, role: string, pin: GpioPin, direction: 'in' | 'high' | 'low', edge: 'none' | 'both', options: GpioLineOptions, keep: boolean): GpioLine {
     const line = this.numbering.line(pin.pin);
+    const dir = join(this.cfg.sysfsRoot, `gpio${line}`);
+    const exportedBefore = existsSync(dir);
     try {
-      const options: GpioLineOptions = { activeLow: pin.activeLow, ...(direction === 'in' ? { debounceTimeout: this.cfg.debounceMs } : {}) };
       const gpio = this.factory(line, direction, edge, options);
-      this.opened.push({ gpio, name: `${device} ${role}` });
+      this.opened.push({ gpio, name: `${device} ${role}`, keep });
       return gpio;
     } catch (err) {
+      // onoff may throw after its export (permissions, configuration, opening value): undo our export.
+      const undo = exportedBefore ? '' : this.unexportLeftover(line, dir);
       const chip = this.numbering.chip;
-      throw new HalError(device, `cannot export ${role} GPIO${pin.pin} as line ${line} (${chip.label} base ${chip.base}): ${errText(err)}`, {
+      throw new HalError(device, `cannot export ${role} GPIO${pin.pin} as line ${line} (${chip.label} base ${chip.base}): ${errText(err)}${undo}`, {
         cause: err,
       });
     }
   }
 
-  /** Stops watching and unexports every line, in reverse order; returns what failed. */
+  /** Unexports a line a failed open left exported; returns a note for the error message when that fails. */
+  private unexportLeftover(line: number, dir: string): string {
+    if (!existsSync(dir)) return '';
+    try {
+      writeFileSync(join(this.cfg.sysfsRoot, 'unexport'), String(line));
+      return '';
+    } catch (err) {
+      return `; unexporting line ${line} failed too: ${errText(err)}`;
+    }
+  }
+
+  /**
+   * Stops watching every line and unexports it, in reverse order, except keepExported outputs: those stay
+   * exported at the level last driven (the devices drive their off level first). Returns what failed.
+   */
   releaseAll(): Error[] {
     const failed: Error[] = [];
-    for (const { gpio, name } of this.opened.splice(0).reverse()) {
+    for (const { gpio, name, keep } of this.opened.splice(0).reverse()) {
       try {
         gpio.unwatchAll();
-        gpio.unexport();
+        if (!keep) gpio.unexport();
       } catch (err) {
-        failed.push(new HalError('gpio', `unexport ${name} failed: ${errText(err)}`, { cause: err }));
+        failed.push(new HalError('gpio', `${keep ? 'release' : 'unexport'} ${name} failed: ${errText(err)}`, { cause: err }));
       }
     }
     return failed;

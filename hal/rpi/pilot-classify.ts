@@ -1,7 +1,7 @@
 // CP voltage -> raw pilot state, as the chargebyte BSP implements IEC 61851-1 Table A.4 (REFERENCE.md 1.1;
 // CB utils/cp/CPUtils.cpp voltage_to_state and check_for_cp_state_changes). Pure functions, no I/O, no time.
 // Owns: the bands, the hysteresis in the gaps, the -11..-10 V rule, PilotFault ranges, the two-sample rule
-// and the diode check. Must not: debounce in time or raise pilot errors (state-machines/pilot.ts does).
+// (on the state) and the diode check (with its own two-sample agreement). Must not: debounce in time or raise pilot errors (state-machines/pilot.ts does).
 //
 // Gaps, as CB's code has it (REFERENCE.md's summary "otherwise the lower one" is imprecise here): a reading
 // between two bands keeps the previous state when that is one of the two neighbours; coming from a state
@@ -54,7 +54,7 @@ export interface Reading {
 }
 
 export interface ClassifierMemory {
-  /** What was last accepted (two samples agreed), null before the first. */
+  /** What was last accepted (two samples agreed on the state), null before the first. */
   accepted: Reading | null;
   /** The previous sample's reading, null at start and after the EVSE output changed. */
   last: Reading | null;
@@ -62,23 +62,38 @@ export interface ClassifierMemory {
 
 export const FRESH_MEMORY: ClassifierMemory = { accepted: null, last: null };
 
-const same = (a: Reading | null, b: Reading): boolean => a !== null && a.state === b.state && a.diodeOk === b.diodeOk;
+/**
+ * The diode to report with an accepted state. It has its own two-sample rule: it changes only when two
+ * samples agree on it (and on the state); otherwise the one accepted for this state is kept, and after a
+ * change of state it is unknown (null) until confirmed, so a diode seen in A (our own -12 V, no EV) never
+ * carries into B. Without PWM it is null.
+ */
+function acceptedDiode(previous: Reading | null, last: Reading, reading: Reading): boolean | null {
+  if (reading.diodeOk === null) return null;
+  if (last.diodeOk === reading.diodeOk) return reading.diodeOk;
+  return previous !== null && previous.state === reading.state ? previous.diodeOk : null;
+}
 
 /**
- * One sample through the two-sample rule: a reading is accepted only when it equals the one before it, so a
- * single-sample glitch (A -> B -> A) never shows. `accepted` is set when the accepted reading changed, or
- * when `force` is set and two samples agreed (a fresh confirmation, e.g. after the EVSE output changed).
+ * One sample through the two-sample rule: a state is accepted only when it equals the one before it, so a
+ * single-sample glitch (A -> B -> A) never shows. The rule applies to the state alone: a negative peak that
+ * flickers across the diode threshold never delays a state change (C -> B and C -> A open the contactor);
+ * the diode is confirmed separately (acceptedDiode). `accepted` is set when the accepted reading changed,
+ * or when `force` is set and two samples agreed on the state (a fresh confirmation after an output change).
  */
 export function classify(
   memory: ClassifierMemory,
   sample: { highV: number; lowV: number; pwmRunning: boolean },
   force = false,
 ): { memory: ClassifierMemory; reading: Reading; accepted: Reading | null } {
+  const previous = memory.accepted;
   const reading: Reading = {
-    state: levelToState(sample.highV, memory.accepted?.state ?? null),
+    state: levelToState(sample.highV, previous?.state ?? null),
     diodeOk: diodeCheck(sample.lowV, sample.pwmRunning),
   };
-  const agrees = same(memory.last, reading);
-  const accepted = agrees && (force || !same(memory.accepted, reading)) ? reading : null;
-  return { memory: { accepted: accepted ?? memory.accepted, last: reading }, reading, accepted };
+  const last = memory.last;
+  if (last === null || last.state !== reading.state) return { memory: { accepted: previous, last: reading }, reading, accepted: null };
+  const next: Reading = { state: reading.state, diodeOk: acceptedDiode(previous, last, reading) };
+  const changed = previous === null || previous.state !== next.state || previous.diodeOk !== next.diodeOk;
+  return { memory: { accepted: next, last: reading }, reading, accepted: changed || force ? next : null };
 }

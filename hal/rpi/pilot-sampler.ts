@@ -5,12 +5,13 @@
 //
 // Sequence per tick: read high, read low (an ADS1115 needs conversionMs per channel, an MCP3008 none), then
 // pulse peakReset for PEAK_RESET_MS so the capacitors track the next interval's peaks. A tick that finds the
-// previous sequence still running is skipped.
+// previous sequence still running, or the peak reset still held (the capacitors being discharged), is
+// skipped. worstDetectionMs() gives the worst-case latency this cadence implies for the config to check.
 
 import type { Clock } from '../clock.js';
-import type { PilotHwConfig } from '../config.js';
+import type { AdcConfig, PilotHwConfig } from '../config.js';
 import { HalError } from '../errors.js';
-import type { CpAdc } from './adc.js';
+import { ADS1115_CONVERSION_MS, type CpAdc } from './adc.js';
 import type { OutputPin } from './gpio.js';
 import { errText } from './optional-import.js';
 
@@ -22,12 +23,43 @@ export interface CpVolts {
   lowV: number;
 }
 
+/** conversionMs of each ADC driver in adc.ts: the MCP3008 answers within the transfer, the ADS1115 later. */
+export function conversionMsOf(adcType: AdcConfig['type']): number {
+  return adcType === 'ads1115' ? ADS1115_CONVERSION_MS : 0;
+}
+
+/**
+ * Worst-case time, ms, from a change of the CP level (either way) to the PilotSample that reports it, for
+ * this sampler with pilot.ts / pilot-classify.ts's rules, with at most one setOutput in between; on an ideal
+ * timer (event-loop lateness comes on top). Infinity for an interval that is not a positive number.
+ * - P, the sampling period: the interval, times the ticks skipped while a sequence (2 conversions + the
+ *   peak reset) still runs.
+ * - First sample showing the change: a rise is caught by the next sample (the peak detector follows it),
+ *   at most P later; a fall is hidden by the old peak when it comes just after the reset was released, so
+ *   up to 2P - sequence - PEAK_RESET_MS later. Assumes peak-hold channels reset by peakReset (without a
+ *   reset pin, the hardware's discharge time adds to a fall).
+ * - Two-sample rule: one more period.
+ * - One setOutput discards the samples before it: + P with an MCP3008 (its sample is never in flight), +2P
+ *   with an ADS1115 (the confirming sample in flight is dropped).
+ * - The conversions of the last sample.
+ */
+export function worstDetectionMs(sampleIntervalMs: number, adcType: AdcConfig['type']): number {
+  if (!(Number.isFinite(sampleIntervalMs) && sampleIntervalMs > 0)) return Number.POSITIVE_INFINITY;
+  const c = conversionMsOf(adcType);
+  const sequence = 2 * c;
+  const period = sampleIntervalMs * (Math.floor((sequence + PEAK_RESET_MS) / sampleIntervalMs) + 1);
+  const firstSeen = Math.max(period, 2 * period - sequence - PEAK_RESET_MS);
+  const outputChange = c > 0 ? 2 * period : period;
+  return firstSeen + period + outputChange + sequence;
+}
+
 export class CpSampler {
   private tickTimer: unknown = null;
   private stepTimer: unknown = null;
   private resetTimer: unknown = null;
   private busy = false;
   private generation = 0;
+  private completedAt: number | null = null;
   private onVolts: (v: CpVolts) => void = () => undefined;
   private onError: (err: HalError) => void = () => undefined;
 
@@ -55,6 +87,11 @@ export class CpSampler {
     if (this.peakReset?.active) this.releaseReset();
   }
 
+  /** Clock ms when the last sample sequence ended, with volts or with an error (dropped ones too); null before. */
+  get lastSampleAt(): number | null {
+    return this.completedAt;
+  }
+
   /** The sequence in flight (if any) started under the old EVSE output: drop its result. */
   discardInFlight(): void {
     this.generation++;
@@ -63,7 +100,7 @@ export class CpSampler {
   private schedule(): void {
     this.tickTimer = this.clock.setTimeout(() => {
       this.schedule();
-      if (!this.busy) this.sample();
+      if (!this.busy && this.resetTimer === null) this.sample();
     }, this.cfg.sampleIntervalMs);
   }
 
@@ -73,7 +110,7 @@ export class CpSampler {
     this.busy = true;
     this.convert(highChannel, (adcHigh) =>
       this.convert(lowChannel, (adcLow) => {
-        this.busy = false;
+        this.ended();
         // A failed reset leaves stale peaks for the next reading: the whole sample counts as failed.
         if (!this.resetPeaks() || gen !== this.generation) return;
         const { high, low } = this.cfg.calibration;
@@ -125,8 +162,14 @@ export class CpSampler {
     }
   }
 
-  private fail(err: unknown): void {
+  private ended(): void {
     this.busy = false;
+    this.completedAt = this.clock.now();
+  }
+
+  /** A failure inside a sequence ends it; one releasing the peak reset (after the sequence) does not. */
+  private fail(err: unknown): void {
+    if (this.busy) this.ended();
     this.onError(err instanceof HalError ? err : new HalError(this.device, errText(err), { cause: err }));
   }
 }

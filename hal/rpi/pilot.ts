@@ -1,7 +1,8 @@
 // Control pilot front-end on a Pi: 1 kHz CP PWM through sysfs (pwm.ts), the optional +/-12 V stage enable
 // GPIO, and the CP measured through peak-hold channels (pilot-sampler.ts) classified by pilot-classify.ts.
 // Owns: PilotOutput -> PWM levels (100 % = +12 V, 0 % = -12 V, REFERENCE.md 6), emitting PilotSamples when
-// the accepted reading changes (and once after every output change, as a front-end re-samples), 'pilot-io'.
+// the accepted reading changes (and once after every output change, as a front-end re-samples), 'pilot-io',
+// and lastSampleAt (sampler freshness). Detection latency bound: pilot-sampler.ts worstDetectionMs.
 // Must not: debounce in time or decide anything about charging. setOutput is synchronous.
 
 import type { Clock } from '../clock.js';
@@ -49,6 +50,14 @@ export class RpiPilot implements ControlPilot {
 
   get output(): PilotOutput {
     return this.current;
+  }
+
+  /**
+   * Clock ms of the last completed ADC sample sequence, good or bad (null before the first): a health check
+   * can tell a stalled sampler from a quiet line. Not part of ControlPilot (hal/types.ts).
+   */
+  get lastSampleAt(): number | null {
+    return this.parts.sampler.lastSampleAt;
   }
 
   /** Configures the PWM at steady +12 V (A / X1), enables the stage and starts sampling. Throws HalError. */

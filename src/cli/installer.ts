@@ -1,7 +1,8 @@
-// The installer's `evse` commands: selftest, provision, config check, logs. Owns: their command lines
-// (commander), output and failure lines; each implementation module is imported only when its command
-// runs (the CLI starts fast for `evse status`). Must not: call process.exit (a failure throws; evse.ts
-// prints "evse: <message>" and exits 1; bad usage is a CommanderError, exit 2).
+// The installer's `evse` commands: selftest, provision, config check, logs, emergency-off (systemd's
+// ExecStopPost). Owns: their command lines (commander), output and failure lines; each implementation module
+// is imported only when its command runs (the CLI starts fast for `evse status`). Must not: call
+// process.exit (a failure throws; evse.ts prints "evse: <message>" and exits 1; bad usage is a
+// CommanderError, exit 2).
 
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CliIo } from './evse.js';
@@ -31,6 +32,7 @@ export function addInstallerCommands(program: Command, cliIo: CliIo): void {
   const io = cliIo as InstallerIo;
   addSelftest(program, io);
   addProvision(program, io);
+  addEmergencyOff(program, io);
   program
     .command('config')
     .description('configuration file tools')
@@ -75,6 +77,24 @@ function addSelftest(program: Command, io: InstallerIo): void {
       const items = await runSelftest(config, { rfidWaitS: opts.rfidWait, noRfid: !opts.rfid }, { ...(progress ? { progress } : {}), ...io.selftest });
       io.out(opts.json ? JSON.stringify(items, null, 2) : formatReport(items));
       if (selftestExitCode(items) !== 0) throw new Error(`selftest: ${items.filter((i) => i.outcome === 'FAIL').length} FAIL (fix hints above)`);
+    });
+}
+
+/** systemd's ExecStopPost: coils off even when the controller died without running its exit handlers. */
+function addEmergencyOff(program: Command, io: InstallerIo): void {
+  program
+    .command('emergency-off')
+    .description('drive every contactor coil off, then lock motors, RCD test outputs and the CP (+12 V) by plain sysfs writes (systemd runs it after the controller stopped)')
+    .option('--config <file>', 'configuration file (default: EVSE_CONFIG, else /etc/evse/config.yaml)')
+    .action(async (opts: { config?: string }) => {
+      const { emergencyOff, loadHardware } = await import('./emergency-off.js');
+      const say = (line: string): void => io.out(`emergency-off: ${line}`);
+      const { hal, path, note } = loadHardware({ ...(opts.config ? { config: opts.config } : {}), env: io.env ?? process.env, ...(io.defaultConfig ? { defaultPath: io.defaultConfig } : {}) });
+      say(`${path ?? 'no configuration file (defaults)'}, hal ${hal.driver}, ${hal.connectors.length} hardware connector(s)`);
+      if (note) say(note);
+      const r = emergencyOff(hal);
+      r.lines.forEach(say);
+      if (r.coilsOff < r.coils) throw new Error(`emergency-off: ${r.coils - r.coilsOff} of ${r.coils} contactor coil(s) may still be energised`);
     });
 }
 

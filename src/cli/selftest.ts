@@ -2,7 +2,9 @@
 // an installer wires: pilot level, relay click with mirror feedback, RCD test, meter read (and model
 // probe), temperature, RFID card. Owns: refusing while the controller service owns the hardware, the
 // order of the checks, the report (PASS/FAIL/SKIP with the likely fix) and the exit code (0: no FAIL).
-// Must not: run with a vehicle charging (the relay is clicked only in pilot state A), or leave outputs on.
+// Must not: run with a vehicle charging (the relay is clicked only in pilot state A), or leave outputs on:
+// while the HAL is open, Ctrl-C (SIGINT), SIGTERM, SIGHUP (the ssh session dropped) and any process exit
+// open every contactor synchronously first (guardOutputs).
 
 import { execFile } from 'node:child_process';
 import { systemClock } from '../../hal/clock.js';
@@ -29,6 +31,67 @@ export interface SelftestDeps {
   controllerRunning?: (config: Config) => Promise<string | null>;
   /** Progress lines (e.g. "present a card"), printed while the checks run. */
   progress?: (line: string) => void;
+  /** Where signals and exit come from (default: the process). */
+  signals?: SignalHost;
+}
+
+export type GuardedSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
+/** The part of `process` guardOutputs uses. */
+export interface SignalHost {
+  on(event: GuardedSignal | 'exit', listener: () => void): unknown;
+  off(event: GuardedSignal | 'exit', listener: () => void): unknown;
+  exit(code: number): void;
+  warn(line: string): void;
+}
+
+const processHost: SignalHost = {
+  on: (event, listener) => process.on(event, listener),
+  off: (event, listener) => process.off(event, listener),
+  exit: (code) => process.exit(code),
+  warn: (line) => void process.stderr.write(`${line}\n`),
+};
+
+/** 128 + the signal number, as a shell reports a process ended by it. */
+export const SIGNAL_EXIT_CODES: Readonly<Record<GuardedSignal, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Until the returned function is called: a signal or a process exit opens every contactor synchronously
+ * (hal.emergencyOff first where the HAL has it: real outputs outlive the process), and a signal then ends
+ * the process with 128 + its number. Nothing asynchronous runs before the coils are off.
+ */
+export function guardOutputs(hal: Hal, host: SignalHost = processHost): () => void {
+  let off = false;
+  const allOff = (): void => {
+    if (off) return;
+    off = true;
+    try {
+      hal.emergencyOff?.();
+    } catch {
+      // the contactors are opened one by one below
+    }
+    for (const c of hal.connectors) {
+      try {
+        c.contactor.open();
+      } catch {
+        // nothing more can be done synchronously; the next connector still gets its open command
+      }
+    }
+  };
+  const onSignal = (signal: GuardedSignal) => (): void => {
+    allOff();
+    try {
+      host.warn(`selftest: interrupted by ${signal}: contactors opened, outputs off`);
+    } catch {
+      // the terminal is gone (SIGHUP): exit all the same
+    }
+    host.exit(SIGNAL_EXIT_CODES[signal]);
+  };
+  const listeners = [...(Object.keys(SIGNAL_EXIT_CODES) as GuardedSignal[]).map((s) => [s, onSignal(s)] as const), ['exit', allOff] as const];
+  for (const [event, listener] of listeners) host.on(event, listener);
+  return () => {
+    for (const [event, listener] of listeners) host.off(event, listener);
+  };
 }
 
 /** The controller service is running: the self-test must not fight it for the hardware. */
@@ -86,6 +149,7 @@ export async function runSelftest(config: Config, opts: SelftestOptions, deps: S
     );
   }
   const hal = await (deps.createHal ?? defaultHal)(config);
+  const unguard = guardOutputs(hal, deps.signals);
   const probe = deps.probeMeter ?? modbusProbe(hal);
   const ctx = { config, relayTimeoutMs: opts.relayTimeoutMs ?? 1000, ...(probe ? { probeMeter: probe } : {}) };
   const items: Item[] = [];
@@ -108,7 +172,7 @@ export async function runSelftest(config: Config, opts: SelftestOptions, deps: S
         // hal.close() below drives the safe state again
       }
     }
-    await hal.close();
+    await hal.close().finally(unguard);
   }
   return items;
 }

@@ -1,16 +1,27 @@
 // One connector at run time: wires its HAL devices to the pilot interpreter and the connector machine,
-// the fault registry to the machine, and the meter to over-current supervision.
+// the fault registry to the machine, the devices' own fault streams (pilot-io, contactor-io, lock-io, RCM
+// self-test) to the registry, and the meter to over-current supervision.
 // Owns: the actors and subscriptions of one connector. Must not: put an await between a HAL event and
 // the machine (every path here is synchronous), or decide anything the machines decide.
 
 import { createActor, type Actor } from 'xstate';
 import type { Clock } from '../../hal/clock.js';
-import type { ConnectorHal, MeterReading, PilotOutput } from '../../hal/types.js';
+import type {
+  ConnectorHal,
+  ConnectorLockFault,
+  ContactorFault,
+  ControlPilotFault,
+  DeviceFaultEvent,
+  MeterReading,
+  PilotOutput,
+  RcmFault,
+  Unsubscribe,
+} from '../../hal/types.js';
 import { connectorMachine, type ConnectorEmitted, type ConnectorMachineContext, type StopReason } from '../../state-machines/connector.js';
 import type { OcppStatus } from '../../state-machines/connector-logic.js';
 import { overCurrentMachine } from '../../state-machines/overcurrent.js';
 import { pilotMachine, type PilotErrorKind, type PilotEvent } from '../../state-machines/pilot.js';
-import type { FaultName, FaultRegistry } from '../faults/registry.js';
+import { untilRestart, type FaultName, type FaultRegistry } from '../faults/registry.js';
 import type { Logger } from '../log.js';
 import { MeterPoller, type PollerConfig } from './meter-poller.js';
 
@@ -28,6 +39,16 @@ export interface RuntimeDeps {
 }
 
 const PILOT_FAULT: Record<PilotErrorKind, FaultName> = { E: 'pilot-short', F: 'pilot-fault', invalid: 'pilot-fault', diode: 'diode' };
+
+type DeviceFault = ControlPilotFault | ContactorFault | ConnectorLockFault | RcmFault;
+
+/** The registry fault each driver-reported device fault raises (all blocking; see registry.ts for codes). */
+const DEVICE_FAULT: Record<DeviceFault, FaultName> = {
+  'pilot-io': 'pilot-io',
+  'contactor-io': 'contactor-io',
+  'lock-io': 'lock-io',
+  'rcm-self-test-failed': 'rcm-self-test',
+};
 
 export class ConnectorRuntime {
   readonly id: number;
@@ -94,6 +115,7 @@ export class ConnectorRuntime {
       hal.rcm.changes.on((r) => (r.tripped ? deps.faults.raise(this.id, 'rcd') : deps.faults.clear(this.id, 'rcd'))),
     );
     if (hal.lock) this.unsubscribe.push(hal.lock.feedback.on((f) => machine.send({ type: 'LockFeedback', locked: f.locked })));
+    this.unsubscribe.push(...this.watchDeviceFaults());
     pilot.start();
     this.overCurrent.start();
     machine.start();
@@ -127,8 +149,9 @@ export class ConnectorRuntime {
     this.machine.send({ type: 'Authorize', idTag });
   }
 
-  stopSession(reason: StopReason): void {
-    this.machine.send({ type: 'StopSession', reason });
+  /** Ends the session; `immediate` cuts power at once whatever the reason (no C1 grace), e.g. on shutdown. */
+  stopSession(reason: StopReason, immediate = false): void {
+    this.machine.send({ type: 'StopSession', reason, ...(immediate ? { immediate } : {}) });
   }
 
   setCurrentLimit(amps: number): void {
@@ -176,6 +199,41 @@ export class ConnectorRuntime {
       // Both latch until the cable is gone: an over-current EV, a lock that would not move.
       faults.clear(this.id, 'connector-lock');
       if (faults.clear(this.id, 'ev-overcurrent')) this.overCurrent.send({ type: 'Reset' });
+    }
+  }
+
+  /** Every fault stream of this connector's devices, into the registry (the machine opens on the change). */
+  private watchDeviceFaults(): Unsubscribe[] {
+    const { hal } = this;
+    const on = (e: DeviceFaultEvent<DeviceFault>): void => this.onDeviceFault(e);
+    return [hal.pilot.faults.on(on), hal.contactor.faults.on(on), hal.rcm.faults.on(on), ...(hal.lock ? [hal.lock.faults.on(on)] : [])];
+  }
+
+  /**
+   * A driver caught an I/O failure (its command did not throw): raise the blocking fault; the registry
+   * change reaches the machine synchronously, which opens the contactor. A failed contactor write may have
+   * been an open, which the machine believes done: command it again. Faults that only a restart clears
+   * stay raised when the device reports it works again.
+   */
+  private onDeviceFault(e: DeviceFaultEvent<DeviceFault>): void {
+    const { faults, log } = this.deps;
+    const name = DEVICE_FAULT[e.fault];
+    if (e.active) {
+      log.error({ connector: this.id, fault: e.fault, detail: e.detail }, 'device fault');
+      faults.raise(this.id, name, e.detail);
+      if (e.fault === 'contactor-io') this.retryOpen();
+    } else if (untilRestart(name)) {
+      if (faults.has(this.id, name)) log.warn({ connector: this.id, fault: e.fault }, 'device reports it works again; the fault stays until a restart');
+    } else {
+      faults.clear(this.id, name);
+    }
+  }
+
+  private retryOpen(): void {
+    try {
+      this.hal.contactor.open();
+    } catch (err) {
+      this.deps.log.error({ connector: this.id, err: String(err) }, 'contactor open failed');
     }
   }
 

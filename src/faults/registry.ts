@@ -1,6 +1,11 @@
 // Fault registry: every named fault, whether it blocks charging, and how OCPP reports it.
 // Owns: the active-fault set per connector (0 = the whole station) and change notification.
 // Must not: drive outputs; the connector machine opens the contactor when told the blocking set changed.
+//
+// Error codes follow the OCPP 1.6 ChargePointErrorCode definitions (section 7.6): a contactor that cannot be
+// driven is "Failure to control power switch" (PowerSwitchFailure); a CP front-end or an RCM that fails its
+// self-test is "Error in internal hard- or software component" (InternalError), not GroundFailure ("ground
+// fault circuit interrupter has been activated": that is a trip, the opposite of a monitor that cannot trip).
 
 export type OcppErrorCode =
   | 'ConnectorLockFailure'
@@ -25,6 +30,11 @@ export interface FaultDefinition {
   errorCode: OcppErrorCode;
   info: string;
   vendorErrorCode?: string;
+  /**
+   * Cleared only by a restart: an output that failed may be in an unknown state, so the device saying it
+   * works again is not trusted. The watchdog health turns bad while one is active (a restart may help).
+   */
+  untilRestart?: boolean;
 }
 
 export const FAULTS = {
@@ -38,12 +48,22 @@ export const FAULTS = {
   overtemp: { blocking: true, errorCode: 'HighTemperature', info: 'Over-temperature' },
   'ev-overcurrent': { blocking: true, errorCode: 'OverCurrentFailure', info: 'EV draws more than offered' },
   'connector-lock': { blocking: true, errorCode: 'ConnectorLockFailure', info: 'Cable lock did not move' },
-  'hal-output': { blocking: true, errorCode: 'InternalError', info: 'A hardware output could not be driven' },
+  'hal-output': { blocking: true, errorCode: 'InternalError', info: 'A hardware output could not be driven', untilRestart: true },
+  'contactor-io': { blocking: true, errorCode: 'PowerSwitchFailure', info: 'Contactor I/O failed: restart required', vendorErrorCode: 'CONTACTOR_IO', untilRestart: true },
+  'pilot-io': { blocking: true, errorCode: 'InternalError', info: 'Control pilot I/O failed: restart required', vendorErrorCode: 'PILOT_IO', untilRestart: true },
+  'lock-io': { blocking: true, errorCode: 'ConnectorLockFailure', info: 'Cable lock I/O failed', vendorErrorCode: 'LOCK_IO' },
+  'rcm-self-test': { blocking: true, errorCode: 'InternalError', info: 'Residual current monitor failed its self-test: service required', vendorErrorCode: 'RCM_SELF_TEST' },
   'temperature-sensor': { blocking: false, errorCode: 'OtherError', info: 'Temperature sensor not readable' },
   'rfid-reader': { blocking: false, errorCode: 'ReaderFailure', info: 'RFID reader not responding' },
 } as const satisfies Record<string, FaultDefinition>;
 
 export type FaultName = keyof typeof FAULTS;
+
+/** True for faults that only a restart clears. */
+export function untilRestart(name: FaultName): boolean {
+  const def: FaultDefinition = FAULTS[name];
+  return def.untilRestart === true;
+}
 
 export interface ActiveFault {
   name: FaultName;
@@ -51,6 +71,7 @@ export interface ActiveFault {
   errorCode: OcppErrorCode;
   info: string;
   vendorErrorCode?: string;
+  untilRestart?: boolean;
   detail?: string;
   since: number;
 }
@@ -90,6 +111,11 @@ export class FaultRegistry {
 
   list(connectorId: number): ActiveFault[] {
     return [...(this.active.get(connectorId)?.values() ?? [])];
+  }
+
+  /** The first active fault that only a restart clears (see FaultDefinition.untilRestart), if any. */
+  restartRequired(connectorId: number): ActiveFault | undefined {
+    return this.list(connectorId).find((f) => f.untilRestart === true);
   }
 
   blockingNames(connectorId: number): FaultName[] {

@@ -2,7 +2,11 @@
 // FakeCpLine computes what the peak detectors hold from the PWM files in the fake sysfs tree (and the stage
 // enable pin) plus a simple EV (plugged, S2, diode); fakeSpiDevice / fakeI2cBus answer the bytes an MCP3008 /
 // ADS1115 would return for those volts through the configured calibration. Both can be made to fail (EIO).
+// Optionally (attachPeakHold) the line models the peak-hold capacitors themselves: they hold the highest
+// positive and lowest negative level seen since the peak-reset pin was last released, tracked every 1 ms
+// (at half-ms offsets, so a test can change the level just after a tracking point).
 
+import type { Clock } from '../../hal/clock.js';
 import type { AdcConfig, PilotHwConfig } from '../../hal/config.js';
 import type { I2cBusLike, I2cModule, SpiDeviceLike, SpiModule } from '../../hal/rpi/adc.js';
 import type { FakeSysfs } from './fake-sysfs.js';
@@ -22,6 +26,8 @@ export class FakeCpLine {
   readonly ev: FakeEv = { plugged: false, wantsCharge: false, ventilation: false, diode: true, shorted: false };
   /** Exact volts at the peak detectors, overriding the model (for band tests). */
   override: { highV: number; lowV: number } | null = null;
+  /** What the peak-hold capacitors hold (attachPeakHold), null when discharged or not modelled. */
+  private held: { highV: number; lowV: number } | null = null;
 
   constructor(
     private readonly sysfs: FakeSysfs,
@@ -42,6 +48,28 @@ export class FakeCpLine {
     return { highV: level, lowV: !this.ev.plugged || this.ev.diode ? -12 : -level };
   }
 
+  /** What the ADC reads: the held peaks (with the level now) when peak-hold is modelled, else the level now. */
+  measured(): { highV: number; lowV: number } {
+    const v = this.volts();
+    if (!this.held) return v;
+    return { highV: Math.max(this.held.highV, v.highV), lowV: Math.min(this.held.lowV, v.lowV) };
+  }
+
+  /** Models the capacitors, discharged while the reset line is active; returns a function that stops it. */
+  attachPeakHold(clock: Clock, reset: { line: number; activeLow: boolean }): () => void {
+    let timer: unknown = null;
+    const track = (): void => {
+      const resetting = this.sysfs.lastDriven(reset.line) === (reset.activeLow ? 0 : 1);
+      this.held = resetting ? null : this.measured();
+      timer = clock.setTimeout(track, 1);
+    };
+    timer = clock.setTimeout(track, 0.5);
+    return () => {
+      clock.clearTimeout(timer);
+      this.held = null;
+    };
+  }
+
   private level(pwmRunning: boolean): number {
     if (!this.ev.plugged) return 12;
     if (this.ev.wantsCharge && pwmRunning) return this.ev.ventilation ? 3 : 6;
@@ -53,7 +81,7 @@ type Calibration = PilotHwConfig['calibration'];
 
 /** ADC input volts for CP volts on a channel (the inverse of the driver's calibration). */
 function adcVolts(line: FakeCpLine, adc: AdcConfig, cal: Calibration, channel: number): number {
-  const v = line.volts();
+  const v = line.measured();
   if (channel === adc.highChannel) return (v.highV - cal.high.offset) / cal.high.scale;
   if (channel === adc.lowChannel) return (v.lowV - cal.low.offset) / cal.low.scale;
   return 0;

@@ -1,7 +1,8 @@
 // A fake of onoff's Gpio over the fake sysfs tree (fake-sysfs.ts), with the kernel's export semantics:
-// exporting a line outside every gpiochip fails with EINVAL (the Bookworm "echo 27 > export" failure),
-// direction 'high'/'low' sets the raw level, value reads/writes go through active_low, and watch() delivers
-// edges after onoff's trailing debounce, timed on the injected clock so tests stay deterministic.
+// exporting a line outside every gpiochip fails with EINVAL (the Bookworm "echo 27 > export" failure), a
+// line already exported is reused (as onoff does), direction 'high'/'low' sets the raw level, value
+// reads/writes go through active_low, and watch() delivers edges after onoff's trailing debounce (or at
+// once, with the level read then, for debounceTimeout 0), timed on the injected clock.
 
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +32,8 @@ export class FakeGpio implements GpioLine {
     if (!sysfs.lineExists(line)) throw ioError('EINVAL', `invalid argument, write '${line}' to ${join(sysfs.gpioRoot, 'export')}`);
     this.dir = sysfs.lineDir(line);
     if (!existsSync(this.dir)) this.export();
+    // onoff exports first, then waits for permissions, configures and opens `value`: any of those can throw.
+    if (sysfs.failAfterExport.has(line)) throw ioError('EACCES', `permission denied, open '${join(this.dir, 'value')}'`);
     this.activeLow = options.activeLow;
     writeFileSync(join(this.dir, 'active_low'), options.activeLow ? '1\n' : '0\n');
     writeFileSync(join(this.dir, 'direction'), direction === 'in' ? 'in\n' : 'out\n');

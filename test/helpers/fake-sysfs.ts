@@ -4,7 +4,7 @@
 // The line registry here is what the fake onoff (fake-onoff.ts) talks to: inputs are driven from outside
 // with drive(), outputs report writes to onWrite() hooks so tests can wire up "physics" (coil -> mirror).
 
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
@@ -28,6 +28,8 @@ export class FakeSysfs {
   readonly pwmRoot: string;
   /** Lines whose value reads and writes fail (EIO), as on a broken bus or a pin grabbed by a driver. */
   readonly broken = new Set<number>();
+  /** Lines whose open fails after the export went through (onoff: access permission, configuration). */
+  readonly failAfterExport = new Set<number>();
   private readonly chips: FakeChip[] = [];
   private readonly writeHooks = new Map<number, Array<(raw: Bit) => void>>();
   private readonly watchers = new Map<number, Set<() => void>>();
@@ -122,9 +124,19 @@ export class FakeSysfs {
   /** Every level driven onto an output line (including the level set at export), in order. */
   readonly writes: Array<{ line: number; raw: Bit }> = [];
 
-  /** The last level driven onto an output line (it stays there after unexport, as on the Pi). */
+  /** The last level written to an output line (the log, not the pin: see `electrical` for after a release). */
   lastDriven(line: number): Bit | undefined {
     return this.writes.findLast((w) => w.line === line)?.raw;
+  }
+
+  /**
+   * The level a load on the pin sees: the driven value while the line is exported as an output; otherwise
+   * the pin is an input (the Pi's pinctrl returns a freed pin to input) and its pull resistor decides
+   * (`pull`: 0 for the default pull-down on BCM 9-27, 1 for the pull-up on BCM 0-8).
+   */
+  electrical(line: number, pull: Bit): Bit {
+    if (this.isExported(line) && this.attr(line, 'direction') === 'out') return this.raw(line);
+    return pull;
   }
 
   // ----- used by the fake onoff ------------------------------------------------------------------------
@@ -143,6 +155,19 @@ export class FakeSysfs {
   dispose(): void {
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * The kernel's GPIO sysfs rule for a wrapped writeFileSync: writing N to <gpioRoot>/unexport removes gpioN
+ * (logged in the unexport file like the fake onoff does). Returns true when it handled the write.
+ */
+export function applyGpioKernelRules(sysfs: FakeSysfs, path: string, data: unknown): boolean {
+  if (path !== join(sysfs.gpioRoot, 'unexport')) return false;
+  const line = Number(String(data).trim());
+  if (!Number.isInteger(line) || !sysfs.isExported(line)) throw Object.assign(new Error(`EINVAL: write ${path}`), { code: 'EINVAL' });
+  rmSync(sysfs.lineDir(line), { recursive: true, force: true });
+  appendFileSync(path, `${line}\n`);
+  return true;
 }
 
 /**

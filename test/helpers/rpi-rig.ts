@@ -30,6 +30,12 @@ export interface RpiRigOptions {
   /** Leave the PWM channel unexported (the driver must export it). */
   pwmUnexported?: boolean;
   sampleIntervalMs?: number;
+  /** Model the CP peak-hold capacitors (FakeCpLine.attachPeakHold; needs the peak-reset pin). */
+  peakHold?: boolean;
+  /** Connector 1's contactor coil input is active low (a relay board). */
+  coilActiveLow?: boolean;
+  /** Use this fake tree (e.g. one a closed connector left lines exported in); the rig does not dispose it. */
+  sysfs?: FakeSysfs;
   /** Called with the fake tree before the connector is created (e.g. to install the kernel PWM rules). */
   onSysfs?: (sysfs: FakeSysfs) => void;
 }
@@ -52,7 +58,7 @@ export function rigHwConfig(o: RpiRigOptions = {}, tempPath = '/nonexistent'): C
       ...(o.peakReset === false ? {} : { peakReset: pin(25) }),
       ...(o.enable === false ? {} : { enable: pin(24) }),
     },
-    contactor: { coil: pin(17), ...(o.mirror === false ? {} : { mirror: pin(27, true) }) },
+    contactor: { coil: pin(17, o.coilActiveLow ?? false), ...(o.mirror === false ? {} : { mirror: pin(27, true) }) },
     rcd: { trip: pin(22, true), ...(o.rcdTest === false ? {} : { test: pin(23) }) },
     ...(o.tethered ? {} : { lock: { motorA: pin(5), motorB: pin(6), pulseMs: 300, ...(o.lockFeedback === false ? {} : { feedback: pin(13, true) }) } }),
     led: { ...(leds.includes('red') && { red: pin(16) }), ...(leds.includes('green') && { green: pin(20) }), ...(leds.includes('blue') && { blue: pin(21) }) },
@@ -108,14 +114,14 @@ export async function settleClock(clock: ManualClock, ms: number): Promise<void>
 
 export async function createRpiRig(o: RpiRigOptions = {}): Promise<RpiRig> {
   const clock = new ManualClock();
-  const sysfs = new FakeSysfs(o.chips ? { chips: o.chips } : {});
+  const sysfs = o.sysfs ?? new FakeSysfs(o.chips ? { chips: o.chips } : {});
   o.onSysfs?.(sysfs);
   const tempDir = mkdtempSync(join(tmpdir(), 'evse-temp-'));
   const tempFile = join(tempDir, 'temp');
   writeFileSync(tempFile, '41500\n');
   const hw = rigHwConfig(o, tempFile);
   hw.pilot.pwm.sysfsRoot = sysfs.pwmRoot;
-  if (!o.pwmUnexported) sysfs.exportPwm(0, 0);
+  if (!o.pwmUnexported && !o.sysfs) sysfs.exportPwm(0, 0);
   const gpio: GpioConfig = { sysfsRoot: sysfs.gpioRoot, chipLabel: o.chipLabel ?? 'auto', debounceMs: 10 };
   const base = (o.chips ?? [{ base: 512, label: 'pinctrl-bcm2711', ngpio: 58 }]).find((c) => c.label.startsWith('pinctrl-'))?.base ?? 0;
   const lineOf = (bcm: number): number => base + bcm;
@@ -125,6 +131,8 @@ export async function createRpiRig(o: RpiRigOptions = {}): Promise<RpiRig> {
   const spi = adc.type === 'mcp3008' ? fakeSpiDevice(line, adc, hw.pilot.calibration) : null;
   const i2c = adc.type === 'ads1115' ? fakeI2cBus(line, adc, hw.pilot.calibration) : null;
   const residual = wirePhysics(sysfs, clock, hw, lineOf);
+  const reset = hw.pilot.peakReset;
+  const stopPeakHold = o.peakHold && reset ? line.attachPeakHold(clock, { line: lineOf(reset.pin), activeLow: reset.activeLow }) : () => undefined;
   const onoff = fakeOnoff(sysfs, clock);
   const connector = await createRpiConnector(1, hw, gpio, {
     clock,
@@ -137,7 +145,8 @@ export async function createRpiRig(o: RpiRigOptions = {}): Promise<RpiRig> {
     settle: (ms) => settleClock(clock, ms),
     async dispose() {
       await connector.close().catch(() => undefined);
-      sysfs.dispose();
+      stopPeakHold();
+      if (!o.sysfs) sysfs.dispose();
       rmSync(tempDir, { recursive: true, force: true });
     },
   };

@@ -3,9 +3,11 @@
 // command are in place, the operator's edited config survives the second run, the unit is byte-identical,
 // both runs exit 0 and the second reports everything unchanged. The copied app builds (npm run build with
 // this checkout's node_modules linked in: npm ci itself needs the network) and its CLI accepts the config.
+// `getent` is a stub on the PATH (every device group exists, as on Raspberry Pi OS) so the unit is the
+// repo's; installer-unit.test.ts covers machines without some groups and node paths that need quoting.
 
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,12 +15,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const REPO = resolve(import.meta.dirname, '../..');
 const SCRIPT = join(REPO, 'systemd/install.sh');
 const root = mkdtempSync(join(tmpdir(), 'evse-install-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const stubs = mkdtempSync(join(tmpdir(), 'evse-install-bin-'));
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+  rmSync(stubs, { recursive: true, force: true });
+});
+writeFileSync(join(stubs, 'getent'), '#!/bin/sh\ncase "$2" in gpio|spi|i2c|dialout) echo "$2:x:900:";; *) exit 2;; esac\n');
+chmodSync(join(stubs, 'getent'), 0o755);
 
 const SKIPS = { EVSE_INSTALL_SKIP_APT: '1', EVSE_INSTALL_SKIP_USER: '1', EVSE_INSTALL_SKIP_NPM: '1', EVSE_INSTALL_SKIP_SYSTEMCTL: '1' };
 
 function install(args: string[] = [], env: Record<string, string> = {}) {
-  const r = spawnSync('bash', [SCRIPT, ...args], { env: { ...process.env, EVSE_INSTALL_ROOT: root, ...SKIPS, ...env }, encoding: 'utf8' });
+  const PATH = `${stubs}:${process.env.PATH ?? ''}`;
+  const r = spawnSync('bash', [SCRIPT, ...args], { env: { ...process.env, PATH, EVSE_INSTALL_ROOT: root, ...SKIPS, ...env }, encoding: 'utf8' });
   return { code: r.status, out: r.stdout.trim().split('\n'), err: r.stderr };
 }
 const file = (p: string) => readFileSync(join(root, p), 'utf8');
@@ -55,9 +64,10 @@ describe('systemd/install.sh', () => {
     }
     expect(existsSync(join(root, 'opt/evse/node_modules'))).toBe(false);
     expect(file('etc/evse/config.yaml').startsWith(readFileSync(join(REPO, 'systemd/config.skeleton.yaml'), 'utf8'))).toBe(true);
-    const expectedUnit = readFileSync(join(REPO, 'systemd/evse.service'), 'utf8').replace(/^ExecStart=\/usr\/bin\/node /m, `ExecStart=${nodeOnPath} `);
+    const expectedUnit = readFileSync(join(REPO, 'systemd/evse.service'), 'utf8').replace(/^(ExecStart|ExecStopPost)=\/usr\/bin\/node /gm, `$1=${nodeOnPath} `);
     expect(unitAfterFirst).toBe(expectedUnit);
-    expect(file('usr/local/bin/evse')).toBe(`#!/bin/sh\nexec ${nodeOnPath} /opt/evse/dist/src/cli/evse.js "$@"\n`);
+    expect(unitAfterFirst).toContain('\nSupplementaryGroups=gpio spi i2c dialout\n');
+    expect(file('usr/local/bin/evse')).toBe(`#!/bin/sh\nexec '${nodeOnPath}' /opt/evse/dist/src/cli/evse.js "$@"\n`);
     expect(statSync(join(root, 'usr/local/bin/evse')).mode & 0o777).toBe(0o755);
   });
 

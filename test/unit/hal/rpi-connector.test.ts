@@ -1,25 +1,35 @@
 // The Raspberry Pi connector factory (hal/rpi/connector.ts) on the fake rig: what gets exported first, the
-// safe shutdown order (contactor off FIRST), the synchronous emergencyOff for 'exit' handlers, and clean-up
+// safe shutdown order (contactor off FIRST), what stays exported after close (coil and lock motor at their
+// off level, so an active-low relay input never sees a released pin's pull-down), reuse of those exports by
+// the next start, the undebounced RCD trip, the synchronous emergencyOff for 'exit' handlers, and clean-up
 // when creation fails half-way.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HalError } from '../../../hal/errors.js';
 import { createRpiConnector } from '../../../hal/rpi/connector.js';
 import { ManualClock } from '../../../hal/sim/index.js';
 import { FakeCpLine, fakeSpiDevice } from '../../helpers/fake-adc.js';
-import { fakeOnoff } from '../../helpers/fake-onoff.js';
+import { collect, fakeOnoff } from '../../helpers/fake-onoff.js';
 import { FakeSysfs } from '../../helpers/fake-sysfs.js';
 import { createRpiRig, rigHwConfig, stubMeter, type RpiRig } from '../../helpers/rpi-rig.js';
 
 let rig: RpiRig | null = null;
 let spare: FakeSysfs | null = null;
+/** A rig whose tree a later rig reuses: disposed (with the tree) last. */
+let earlier: RpiRig | null = null;
 afterEach(async () => {
   await rig?.dispose();
   spare?.dispose();
-  rig = spare = null;
+  await earlier?.dispose();
+  rig = spare = earlier = null;
 });
 
 const OUTPUTS = [17, 5, 6, 23, 24, 25, 16, 20, 21];
+/** Coil and lock motor: kept exported at their off level on release. */
+const KEPT = [17, 5, 6];
+const RELEASED = [23, 24, 25, 16, 20, 21, 27, 22, 13];
 
 describe('createRpiConnector', () => {
   it('GIVEN a full pin map WHEN created THEN the contactor coil is the first line exported, at its off level', async () => {
@@ -35,7 +45,7 @@ describe('createRpiConnector', () => {
     expect(rig.hal.lock).toBeNull();
   });
 
-  it('GIVEN a charging connector WHEN closed THEN the coil is released before any other write, then everything is safe and unexported', async () => {
+  it('GIVEN a charging connector WHEN closed THEN the coil is off before any other write, then everything is safe; coil and motor stay exported, the rest is unexported', async () => {
     rig = await createRpiRig();
     const { hal, sysfs } = rig;
     hal.contactor.close();
@@ -49,9 +59,43 @@ describe('createRpiConnector', () => {
     for (const bcm of [5, 6, 16, 20, 21, 23]) expect(sysfs.lastDriven(rig.lineOf(bcm))).toBe(0);
     expect(sysfs.pwm()).toMatchObject({ dutyNs: 1_000_000, enabled: true }); // steady +12 V (X1)
     expect(hal.pilot.output).toEqual({ mode: 'steady' });
-    for (const bcm of [...OUTPUTS, 27, 22, 13]) expect(sysfs.isExported(rig.lineOf(bcm))).toBe(false);
+    for (const bcm of KEPT) expect([bcm, sysfs.attr(rig.lineOf(bcm), 'direction'), sysfs.raw(rig.lineOf(bcm))]).toEqual([bcm, 'out', 0]);
+    for (const bcm of RELEASED) expect([bcm, sysfs.isExported(rig.lineOf(bcm))]).toEqual([bcm, false]);
     expect(rig.spi!.closed).toBe(true);
     expect(rig.connector.close()).toBe(rig.connector.close());
+  });
+
+  it('GIVEN an active-low coil on BCM 17 (default pull-down) WHEN the connector is closed THEN the pin still drives high: the coil stays off', async () => {
+    rig = await createRpiRig({ coilActiveLow: true });
+    rig.hal.contactor.close();
+    expect(rig.sysfs.electrical(rig.lineOf(17), 0)).toBe(0); // energised
+    await rig.connector.close();
+    expect(rig.sysfs.electrical(rig.lineOf(17), 0)).toBe(1);
+  });
+
+  it('GIVEN a connector closed on this board WHEN the next start creates it again THEN the kept lines are reused and it works', async () => {
+    const first = (earlier = await createRpiRig({ coilActiveLow: true }));
+    await first.connector.close();
+    const exportsBefore = readFileSync(join(first.sysfs.gpioRoot, 'export'), 'utf8');
+    rig = await createRpiRig({ coilActiveLow: true, sysfs: first.sysfs });
+    const exportsAfter = readFileSync(join(first.sysfs.gpioRoot, 'export'), 'utf8').slice(exportsBefore.length).split('\n').filter(Boolean);
+    for (const bcm of KEPT) expect(exportsAfter).not.toContain(String(rig.lineOf(bcm)));
+    expect(rig.sysfs.electrical(rig.lineOf(17), 0)).toBe(1);
+    rig.hal.contactor.close();
+    await rig.settle(50);
+    expect(rig.hal.contactor.feedbackClosed).toBe(true);
+    const lockFeedback = collect(rig.hal.lock!.feedback);
+    rig.hal.lock!.lock();
+    await rig.settle(400);
+    expect(lockFeedback).toEqual([{ locked: true }]);
+  });
+
+  it('GIVEN a connector WHEN the RCD module trips THEN hal.rcm reports it before any time passes (no debounce on the trip input)', async () => {
+    rig = await createRpiRig();
+    const trip = rig.onoff.opened.find((g) => g.line === rig!.lineOf(22))!;
+    expect(trip.options.debounceTimeout).toBe(0);
+    rig.residual(true);
+    expect(rig.hal.rcm.tripped).toBe(true);
   });
 
   it('GIVEN a closed contactor WHEN emergencyOff runs THEN the coil is off before it returns and nothing failed', async () => {
@@ -80,9 +124,10 @@ describe('createRpiConnector', () => {
     rig.sysfs.broken.add(rig.lineOf(17));
     await expect(rig.connector.close()).rejects.toThrow(/connector:1: close: .*coil \(GPIO17\) write failed/);
     expect(rig.sysfs.isExported(rig.lineOf(21))).toBe(false);
+    expect(rig.sysfs.isExported(rig.lineOf(17))).toBe(true);
   });
 
-  it('GIVEN an ADC that cannot be opened WHEN created THEN it rejects and leaves no line exported', async () => {
+  it('GIVEN an ADC that cannot be opened WHEN created THEN it rejects, leaves only coil and motor exported (off) and nothing else', async () => {
     spare = new FakeSysfs();
     const clock = new ManualClock();
     const hw = rigHwConfig();
@@ -98,10 +143,11 @@ describe('createRpiConnector', () => {
       adcModules: { spi },
     });
     await expect(created).rejects.toThrow(/pilot:1: open \/dev\/spidev0.0: ENOENT/);
-    for (const bcm of OUTPUTS) expect(spare.isExported(512 + bcm)).toBe(false);
+    for (const bcm of OUTPUTS) expect([bcm, spare.isExported(512 + bcm)]).toEqual([bcm, KEPT.includes(bcm)]);
+    for (const bcm of KEPT) expect(spare.raw(512 + bcm)).toBe(0);
   });
 
-  it('GIVEN no PWM overlay WHEN created THEN it rejects with the overlay hint and leaves no line exported', async () => {
+  it('GIVEN no PWM overlay WHEN created THEN it rejects with the overlay hint and leaves only coil and motor exported', async () => {
     spare = new FakeSysfs({ pwmChips: [] });
     const clock = new ManualClock();
     const hw = rigHwConfig();
@@ -114,7 +160,7 @@ describe('createRpiConnector', () => {
       adcModules: { spi },
     });
     await expect(created).rejects.toThrow(/dtoverlay=pwm/);
-    for (const bcm of OUTPUTS) expect(spare.isExported(512 + bcm)).toBe(false);
+    for (const bcm of OUTPUTS) expect([bcm, spare.isExported(512 + bcm)]).toEqual([bcm, KEPT.includes(bcm)]);
     expect(spi.closed).toBe(true);
   });
 

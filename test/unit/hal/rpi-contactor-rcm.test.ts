@@ -1,5 +1,6 @@
 // Contactor and RCM on GPIO (hal/rpi/contactor.ts, rcd.ts) beyond the shared contracts: electrical sense,
-// a welded mirror at start-up, bounce, I/O failures as 'contactor-io', and every RCM self-test outcome, on a
+// a welded mirror at start-up, bounce, I/O failures as 'contactor-io', the RCM trip acting on the first edge
+// (never postponed by chatter) and cleared only after a quiet period, and every RCM self-test outcome, on a
 // fake sysfs tree and a ManualClock.
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -85,7 +86,9 @@ describe('RpiRcm', () => {
   const make = (withTest = true): RpiRcm => {
     open();
     sysfs.pendingInputs.set(BASE + 22, 1);
-    return new RpiRcm(bank.input('rcm:1', 'trip', pin(22, true)), withTest ? bank.output('rcm:1', 'test', pin(23)) : null, clock);
+    // Wired as connector.ts does: no debounce on the trip input, cleared after the configured debounce.
+    const trip = bank.input('rcm:1', 'trip', pin(22, true), { debounce: false });
+    return new RpiRcm(trip, withTest ? bank.output('rcm:1', 'test', pin(23)) : null, clock, { clearAfterMs: 10 });
   };
   const run = async (rcm: RpiRcm, during: (ms: number) => void = () => undefined): Promise<boolean> => {
     let result: boolean | undefined;
@@ -98,13 +101,53 @@ describe('RpiRcm', () => {
     return result!;
   };
 
-  it('GIVEN an active-low trip input WHEN it goes to 0 V THEN tripped with one change', () => {
+  it('GIVEN an active-low trip input WHEN it goes to 0 V THEN tripped with one change, before any time passes', () => {
     const rcm = make();
     const changes = collect(rcm.changes);
     drive(22, 0);
-    clock.advance(10);
     expect(rcm.tripped).toBe(true);
     expect(changes).toEqual([{ tripped: true }]);
+  });
+
+  it('GIVEN a trip output that chatters WHEN its first edge reads tripped THEN the trip is reported at once, held while it chatters, and cleared only after 10 ms of quiet', () => {
+    const rcm = make();
+    const changes = collect(rcm.changes);
+    drive(22, 0);
+    expect(changes).toEqual([{ tripped: true }]);
+    for (let i = 0; i < 50; i++) {
+      clock.advance(3);
+      drive(22, 1);
+      clock.advance(3);
+      drive(22, 0);
+      expect(rcm.tripped).toBe(true);
+    }
+    drive(22, 1); // the module settles back to normal
+    clock.advance(9);
+    expect(rcm.tripped).toBe(true);
+    clock.advance(1);
+    expect(rcm.tripped).toBe(false);
+    expect(changes).toEqual([{ tripped: true }, { tripped: false }]);
+  });
+
+  it('GIVEN a normal RCM WHEN the trip output pulses for 2 ms THEN the trip is reported on the first edge, not lost', () => {
+    const rcm = make();
+    const changes = collect(rcm.changes);
+    drive(22, 0);
+    const trippedAtEdge = rcm.tripped;
+    clock.advance(2);
+    drive(22, 1);
+    clock.advance(50);
+    expect(trippedAtEdge).toBe(true);
+    expect(changes).toEqual([{ tripped: true }, { tripped: false }]);
+  });
+
+  it('GIVEN a trip WHEN the line returns to normal but the confirming read fails THEN it stays tripped (fail safe)', () => {
+    const rcm = make();
+    drive(22, 0);
+    drive(22, 1);
+    sysfs.broken.add(BASE + 22);
+    clock.advance(50);
+    expect(rcm.tripped).toBe(true);
   });
 
   it('GIVEN a module that never trips WHEN self-tested THEN false after the trip window, the test output released and the fault raised', async () => {
@@ -151,7 +194,6 @@ describe('RpiRcm', () => {
     const rcm = make();
     sysfs.broken.add(BASE + 22);
     drive(22, 0);
-    clock.advance(10);
     expect(rcm.tripped).toBe(true);
   });
 });

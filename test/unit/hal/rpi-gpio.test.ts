@@ -1,17 +1,30 @@
 // GPIO on sysfs (hal/rpi/gpio-base.ts, gpio.ts): finding the chip whose base offsets BCM numbers (REFERENCE.md
 // 6: dynamic bases from kernel 6.6, never hard-coded), exporting lines through the onoff-shaped factory over a
-// fake sysfs tree, electrical sense, debounced edges, release; and the lazy-import guard.
+// fake sysfs tree, electrical sense, debounced and raw edges, release (outputs kept exported at their off
+// level where a released pin could mean "on"), clean-up after a failed open; and the lazy-import guard.
 
+import type * as fs from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HalError } from '../../../hal/errors.js';
 import { findGpioChip, GpioNumbering } from '../../../hal/rpi/gpio-base.js';
 import { GpioBank, loadOnoff } from '../../../hal/rpi/gpio.js';
 import { importOptional } from '../../../hal/rpi/optional-import.js';
 import { ManualClock } from '../../../hal/sim/index.js';
 import { fakeOnoff } from '../../helpers/fake-onoff.js';
-import { FakeSysfs, type FakeChip } from '../../helpers/fake-sysfs.js';
+import { applyGpioKernelRules, FakeSysfs, type FakeChip } from '../../helpers/fake-sysfs.js';
+
+/** node:fs writes to a fake tree's gpio/unexport act like the kernel's (the line directory goes). */
+const kernel = vi.hoisted(() => ({ sysfs: null as FakeSysfs | null }));
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof fs>();
+  const writeFileSync = (path: fs.PathOrFileDescriptor, data: string | NodeJS.ArrayBufferView, options?: fs.WriteFileOptions): void => {
+    if (kernel.sysfs && applyGpioKernelRules(kernel.sysfs, String(path), data)) return;
+    real.writeFileSync(path, data, options);
+  };
+  return { ...real, default: { ...real, writeFileSync }, writeFileSync };
+});
 
 const PI5: FakeChip[] = [
   { label: 'gpio-brcmstb@107d508500', base: 512, ngpio: 32 },
@@ -36,6 +49,7 @@ const tree = (chips: FakeChip[]): FakeSysfs => {
   return t;
 };
 afterEach(() => {
+  kernel.sysfs = null;
   for (const t of trees) t.dispose();
   trees = [];
 });
@@ -156,6 +170,82 @@ describe('GpioBank over the fake onoff', () => {
     expect(sysfs.isExported(529)).toBe(false);
     expect(sysfs.isExported(539)).toBe(false);
     expect(readFileSync(join(sysfs.gpioRoot, 'unexport'), 'utf8').split('\n').filter(Boolean).sort()).toEqual(['529', '539']);
+  });
+});
+
+describe('GpioBank: raw edges, kept outputs, failed opens', () => {
+  const bank = (chips = PI4) => {
+    const sysfs = tree(chips);
+    kernel.sysfs = sysfs;
+    const clock = new ManualClock();
+    const onoff = fakeOnoff(sysfs, clock);
+    return { sysfs, clock, onoff, bank: new GpioBank({ sysfsRoot: sysfs.gpioRoot, chipLabel: 'auto', debounceMs: 10 }, onoff.factory) };
+  };
+
+  it('GIVEN an input opened without debounce WHEN the line chatters THEN every edge arrives at once with the level read then', () => {
+    const { sysfs, onoff, bank: b } = bank();
+    sysfs.pendingInputs.set(534, 1); // active low: idle high
+    const input = b.input('rcm:1', 'trip', { pin: 22, activeLow: true }, { debounce: false });
+    expect(onoff.opened[0]!.options).toEqual({ activeLow: true, debounceTimeout: 0 });
+    const levels: boolean[] = [];
+    input.watch((l) => levels.push(l), () => undefined);
+    sysfs.drive(534, 0);
+    expect(levels).toEqual([true]); // no clock advanced: nothing waits
+    sysfs.drive(534, 1);
+    sysfs.drive(534, 0);
+    expect(levels).toEqual([true, false, true]);
+    expect(b.debounceMs).toBe(10);
+  });
+
+  it('GIVEN an active-low coil kept exported WHEN released THEN it stays an output at its off level while other lines are unexported', () => {
+    const { sysfs, bank: b } = bank();
+    const coil = b.output('contactor:1', 'coil', { pin: 26, activeLow: true }, { keepExported: true });
+    b.output('indicator:1', 'red', { pin: 16, activeLow: true });
+    coil.set(true);
+    coil.set(false);
+    expect(b.releaseAll()).toEqual([]);
+    expect(sysfs.isExported(538)).toBe(true);
+    expect(sysfs.attr(538, 'direction')).toBe('out');
+    expect(sysfs.electrical(538, 0)).toBe(1); // high = off, whatever the default pull-down would do
+    expect(sysfs.isExported(528)).toBe(false);
+    expect(sysfs.electrical(528, 0)).toBe(0); // released: the pull-down lights an active-low LED (harmless)
+  });
+
+  it('GIVEN a coil line a previous run left exported WHEN opened again THEN the export is reused and the off level driven', () => {
+    const { sysfs, bank: first } = bank();
+    first.output('contactor:1', 'coil', { pin: 26, activeLow: true }, { keepExported: true });
+    first.releaseAll();
+    const clock = new ManualClock();
+    const again = new GpioBank({ sysfsRoot: sysfs.gpioRoot, chipLabel: 'auto', debounceMs: 10 }, fakeOnoff(sysfs, clock).factory);
+    const from = sysfs.writes.length;
+    const coil = again.output('contactor:1', 'coil', { pin: 26, activeLow: true }, { keepExported: true });
+    expect(readFileSync(join(sysfs.gpioRoot, 'export'), 'utf8').split('\n').filter(Boolean)).toEqual(['538']);
+    expect(sysfs.writes.slice(from)).toEqual([
+      { line: 538, raw: 1 },
+      { line: 538, raw: 1 },
+    ]);
+    coil.set(true);
+    expect(sysfs.raw(538)).toBe(0);
+  });
+
+  it('GIVEN onoff failing after it exported a line WHEN opened THEN the HalError is thrown and the line is unexported again', () => {
+    const { sysfs, bank: b } = bank();
+    sysfs.failAfterExport.add(529);
+    expect(() => b.output('contactor:1', 'coil', { pin: 17, activeLow: false })).toThrow(/contactor:1: cannot export coil GPIO17 as line 529.*EACCES/);
+    expect(readFileSync(join(sysfs.gpioRoot, 'export'), 'utf8').trim()).toBe('529');
+    expect(sysfs.isExported(529)).toBe(false);
+    expect(b.releaseAll()).toEqual([]);
+  });
+
+  it('GIVEN a line exported before (a kept coil) WHEN onoff fails on it THEN it is left exported at its level', () => {
+    const { sysfs, bank: first } = bank();
+    first.output('contactor:1', 'coil', { pin: 26, activeLow: true }, { keepExported: true });
+    first.releaseAll();
+    sysfs.failAfterExport.add(538);
+    const again = new GpioBank({ sysfsRoot: sysfs.gpioRoot, chipLabel: 'auto', debounceMs: 10 }, fakeOnoff(sysfs, new ManualClock()).factory);
+    expect(() => again.output('contactor:1', 'coil', { pin: 26, activeLow: true }, { keepExported: true })).toThrow(/EACCES/);
+    expect(sysfs.isExported(538)).toBe(true);
+    expect(sysfs.electrical(538, 0)).toBe(1);
   });
 });
 

@@ -2,7 +2,7 @@
 // connectors over one fake sysfs tree (fake onoff), two PWM channels, two fake CP lines behind MCP3008s on
 // /dev/spidev0.0 and 0.1, on a ManualClock: connector 1 with a lock, connector 2 tethered with an active-low
 // coil. Checked: what is built, every coil off FIRST on emergencyOff (node:fs writes recorded in order),
-// close(), clean-up when creation fails half-way, the estimating meter, a real Modbus meter over a pty, and
+// close() (coils and lock motor kept exported at their off level), clean-up when creation fails half-way, the estimating meter, a real Modbus meter over a pty, and
 // the RFID reader (none, or the MFRC522 child over test/fixtures/rfid-fake-mfrc522.mjs).
 
 import type * as fs from 'node:fs';
@@ -41,6 +41,8 @@ const PERIOD = 1_000_000;
 const C1 = { coil: 17, outputs: [17, 5, 6, 23, 24, 25, 16, 20, 21], inputs: [27, 22, 13] };
 const C2 = { coil: 26, outputs: [26, 14, 15], inputs: [12, 4] };
 const ALL_LINES = [...C1.outputs, ...C1.inputs, ...C2.outputs, ...C2.inputs];
+/** Coils and the lock motor stay exported at their off level when released (connector.ts). */
+const KEPT_LINES = [17, 5, 6, 26];
 
 /** Connector 2: tethered, active-low relay board coil with a mirror, RCD without test, red/green LED, PWM channel 1. */
 function secondConnector(sysfsPwm: string, tempPath: string): ConnectorHwConfig {
@@ -138,6 +140,12 @@ function benchDeps(b: Pick<Bench, 'onoff' | 'spis'>, fail: Pick<Bench, 'failExpo
 const offRaw = (p: GpioPin): Bit => (p.activeLow ? 1 : 0);
 const coilPins = (b: Bench): GpioPin[] => b.hw.connectors.map((c) => c.contactor.coil);
 const exported = (b: Bench): number[] => ALL_LINES.filter((bcm) => b.sysfs.isExported(b.line(bcm)));
+/** Released as designed: only coils and lock motor left exported, each driving its off level (pull-down on BCM 9-27 notwithstanding). */
+const releasedSafely = (b: Bench): void => {
+  expect(exported(b)).toEqual(KEPT_LINES);
+  for (const p of coilPins(b)) expect(b.sysfs.electrical(b.line(p.pin), 0)).toBe(offRaw(p));
+  for (const bcm of [5, 6]) expect(b.sysfs.electrical(b.line(bcm), 0)).toBe(0);
+};
 
 /** Charging on both connectors: coils on, PWM, LEDs lit, connector 1 locking. */
 function charge(hal: RpiHal): void {
@@ -203,14 +211,14 @@ describe('createRpiHal: two connectors', () => {
     for (const level of coil2AtEvent) expect(level).toBe(1);
   });
 
-  it('GIVEN both connectors charging WHEN closed twice THEN coils are off, every line is unexported, nothing is left running, and the second close is a no-op', async () => {
+  it('GIVEN both connectors charging WHEN closed twice THEN coils are off (kept exported so), every other line is unexported, nothing is left running, and the second close is a no-op', async () => {
     const b = bench();
     const hal = await b.create();
     charge(hal);
     const faults = hal.connectors.map((c) => collect(c.contactor.faults));
     await hal.close();
     for (const p of coilPins(b)) expect(b.sysfs.lastDriven(b.line(p.pin))).toBe(offRaw(p));
-    expect(exported(b)).toEqual([]);
+    releasedSafely(b);
     expect(b.spis.map((s) => s.closed)).toEqual([true, true]);
     expect(b.clock.pending).toBe(0);
     const attempts = b.onoff.opened.map((g) => vi.spyOn(g, 'writeSync'));
@@ -234,7 +242,7 @@ describe('createRpiHal: two connectors', () => {
     expect((err as HalError).message).toMatch(message);
     expect(b.sysfs.lastDriven(b.line(C1.coil))).toBe(0);
     expect(b.sysfs.lastDriven(b.line(C2.coil))).toBe(1); // exported at its (active-low) off level before the failure
-    expect(exported(b)).toEqual([]);
+    releasedSafely(b);
     expect(b.spis[0].closed).toBe(true);
     expect(b.clock.pending).toBe(0); // connector 1's sampler stopped
   });
@@ -374,7 +382,7 @@ describe('createRpiHal: RFID reader', () => {
     const pid = chip.pid();
     await hal.close();
     expect(alive(pid)).toBe(false);
-    expect(exported(b)).toEqual([]);
+    releasedSafely(b);
   });
 
   it('GIVEN an MFRC522 reader that cannot start (Raspberry Pi 5) WHEN created THEN it rejects with the reader error and both connectors are released', async () => {
@@ -386,7 +394,7 @@ describe('createRpiHal: RFID reader', () => {
     expect((err as HalError).device).toBe('rfid');
     expect((err as HalError).message).toMatch(/Raspberry Pi 5/);
     for (const p of coilPins(b)) expect(b.sysfs.lastDriven(b.line(p.pin))).toBe(offRaw(p));
-    expect(exported(b)).toEqual([]);
+    releasedSafely(b);
     expect(b.clock.pending).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 // CP volts -> raw pilot state (hal/rpi/pilot-classify.ts): every band edge, every hysteresis gap, the
 // -11..-10 V rule, the PilotFault ranges (REFERENCE.md 1.1, CB voltage_to_state), the diode check and the
-// two-sample rule that drops single-sample glitches (CB check_for_cp_state_changes).
+// two-sample rule that drops single-sample glitches (CB check_for_cp_state_changes), applied to the state
+// alone: a diode reading flickering at the -10 V threshold never delays a state change.
 
 import { describe, expect, it } from 'vitest';
 import { classify, diodeCheck, FRESH_MEMORY, levelToState, type ClassifierMemory, type Reading } from '../../../hal/rpi/pilot-classify.js';
@@ -159,5 +160,48 @@ describe('pilot-classify: two-sample rule', () => {
     const first = classify(memory, { highV: 9, lowV: 9, pwmRunning: false }, true);
     const second = classify(first.memory, { highV: 9, lowV: 9, pwmRunning: false }, true);
     expect([first.accepted, second.accepted]).toEqual([null, { state: 'B', diodeOk: null }]);
+  });
+});
+
+describe('pilot-classify: a flickering diode never delays a state change', () => {
+  /** Accepted under PWM: C with the diode seen, two agreeing samples. */
+  const chargingC: ClassifierMemory = { accepted: { state: 'C', diodeOk: true }, last: { state: 'C', diodeOk: true } };
+  const inA: ClassifierMemory = { accepted: { state: 'A', diodeOk: true }, last: { state: 'A', diodeOk: true } };
+  const FLICKER = [-9.9, -10.1, -9.9, -10.1]; // the negative peak hovering at DIODE_MIN_NEGATIVE_V
+  type Row = [string, ClassifierMemory, Array<[number, number]>, Array<Reading | null>];
+  const rows: Row[] = [
+    ['C -> B (opens the contactor) with the diode flickering', chargingC, FLICKER.slice(0, 3).map((l) => [9, l]), [null, { state: 'B', diodeOk: null }, null]],
+    ['C -> A (unplug) with the diode flickering', chargingC, [[12, -9.9], [12, -10.1]], [null, { state: 'A', diodeOk: null }]],
+    ['C -> E (short) with the diode flickering', chargingC, [[0, -9.9], [0, -10.1]], [null, { state: 'E', diodeOk: null }]],
+    ['C -> B, then the diode settles and is confirmed by two samples', chargingC, [[9, -9.9], [9, -10.1], [9, -9.9], [9, -12], [9, -12]], [null, { state: 'B', diodeOk: null }, null, null, { state: 'B', diodeOk: true }]],
+    ['C -> B, the diode agreeing on both samples', chargingC, [[9, -12], [9, -12]], [null, { state: 'B', diodeOk: true }]],
+    ['C holding while the diode flickers: nothing changes, the confirmed diode is kept', chargingC, FLICKER.map((l) => [6, l]), [null, null, null, null]],
+    ['C holding, the diode lost on two samples: reported', chargingC, [[6, -9], [6, -9]], [null, { state: 'C', diodeOk: false }]],
+    ['A -> B: the diode seen in A (our own -12 V) is not carried into B', inA, [[9, -12], [9, -9], [9, -9]], [null, { state: 'B', diodeOk: null }, { state: 'B', diodeOk: false }]],
+    ['a single B sample between C samples is still dropped', chargingC, [[9, -9.9], [6, -10.1], [6, -12]], [null, null, null]],
+  ];
+  it.each(rows)('GIVEN %s THEN the accepted readings are as listed', (_name, start, samples, expected) => {
+    let memory = start;
+    const accepted: Array<Reading | null> = [];
+    for (const [highV, lowV] of samples) {
+      const step = classify(memory, { highV, lowV, pwmRunning: true });
+      memory = step.memory;
+      accepted.push(step.accepted);
+    }
+    expect(accepted).toEqual(expected);
+  });
+
+  it('GIVEN the output changed (forced) under PWM WHEN two samples agree on the state but not on the diode THEN the state is re-confirmed with the diode confirmed before', () => {
+    const memory: ClassifierMemory = { accepted: { state: 'C', diodeOk: true }, last: null };
+    const first = classify(memory, { highV: 6, lowV: -9.9, pwmRunning: true }, true);
+    const second = classify(first.memory, { highV: 6, lowV: -10.1, pwmRunning: true }, true);
+    expect([first.accepted, second.accepted]).toEqual([null, { state: 'C', diodeOk: true }]);
+  });
+
+  it('GIVEN PWM stopped WHEN two samples agree THEN the diode is null whatever was confirmed under PWM', () => {
+    const memory: ClassifierMemory = { accepted: { state: 'B', diodeOk: true }, last: null };
+    const first = classify(memory, { highV: 9, lowV: 9, pwmRunning: false }, true);
+    const second = classify(first.memory, { highV: 9, lowV: 9, pwmRunning: false }, true);
+    expect(second.accepted).toEqual({ state: 'B', diodeOk: null });
   });
 });

@@ -1,6 +1,6 @@
 // GIVEN the simulated board standing in for the wiring (real HAL interfaces, sim faults for broken parts)
 // WHEN `evse selftest` runs THEN each item reports PASS/FAIL/SKIP with the likely fix, exit 0 only without
-// a FAIL; and it refuses while the controller owns the hardware.
+// a FAIL; and it refuses while the controller owns the hardware. Interrupted: selftest-signals.test.ts.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
