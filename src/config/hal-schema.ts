@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import type { GpioPin, RpiHwConfig } from '../../hal/config.js';
+import { worstDetectionMs } from '../../hal/rpi/pilot-sampler.js';
 
 const error = (what: string) => ({ error: what });
 
@@ -47,6 +48,9 @@ const adcSchema = z.discriminatedUnion(
   error('an ADC: { type: mcp3008 | ads1115, ... }'),
 );
 
+/** REFERENCE.md 1.3: an unplug or C->B must be seen within this time. */
+const DETECTION_LIMIT_MS = 100;
+
 const pilotSchema = z.strictObject({
   pwm: z
     .strictObject({ sysfsRoot: path('the sysfs PWM class').default('/sys/class/pwm'), chip: intIn(0, 15).default(0), channel: intIn(0, 3).default(0) })
@@ -56,11 +60,24 @@ const pilotSchema = z.strictObject({
   calibration: z
     .strictObject({ high: calibration.default({ scale: 8.889, offset: -14.667 }), low: calibration.default({ scale: 8.889, offset: -14.667 }) })
     .prefault({}),
-  // REFERENCE 1.3: unplug / C->B seen within 100 ms; two agreeing samples plus a re-confirmation after an
-  // output change take up to three intervals and the conversions, so at most 25 ms.
+  // REFERENCE 1.3: unplug / C->B seen within 100 ms. The worst case per ADC (pilot-sampler.ts
+  // worstDetectionMs) is checked below: up to 25 ms with an MCP3008, 20 ms with an ADS1115.
   sampleIntervalMs: intIn(5, 25).default(20),
   peakReset: gpioPin().optional(),
   enable: gpioPin().optional(),
+}).superRefine((pilot, ctx) => {
+  const ms = pilot.sampleIntervalMs;
+  if (!Number.isInteger(ms) || ms < 5 || ms > 25) return; // already refused by the range check
+  const worst = worstDetectionMs(ms, pilot.adc.type);
+  if (worst <= DETECTION_LIMIT_MS) return;
+  let fastest = pilot.sampleIntervalMs;
+  while (fastest > 5 && worstDetectionMs(fastest, pilot.adc.type) > DETECTION_LIMIT_MS) fastest--;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['sampleIntervalMs'],
+    message: `with an ${pilot.adc.type} a CP change would take up to ${worst} ms to detect (limit ${DETECTION_LIMIT_MS} ms)`,
+    params: { expected: `at most ${fastest}`, found: pilot.sampleIntervalMs },
+  });
 });
 
 const meterSchema = z.discriminatedUnion(

@@ -118,6 +118,18 @@ describe('hal section for real hardware', () => {
     ]);
   });
 
+  it('GIVEN an ADS1115 pilot sampled every 21 ms WHEN parsed THEN it is refused with the detection time it would give; 20 ms passes', () => {
+    expect(problems(yaml(CONNECTOR_1.replace('enable: 24', 'enable: 24, sampleIntervalMs: 21') + CONNECTOR_2))).toEqual([
+      'hal.connectors[0].pilot.sampleIntervalMs: with an ads1115 a CP change would take up to 104 ms to detect (limit 100 ms); expected at most 20, found 21',
+    ]);
+    expect(problems(yaml(CONNECTOR_1.replace('enable: 24', 'enable: 24, sampleIntervalMs: 20') + CONNECTOR_2))).toEqual([]);
+  });
+
+  it('GIVEN an MCP3008 pilot sampled every 25 ms WHEN parsed THEN it is accepted (no conversion time)', () => {
+    const mcp = CONNECTOR_1.replace('adc: { type: ads1115 }', 'adc: { type: mcp3008 }').replace('enable: 24', 'enable: 24, sampleIntervalMs: 25');
+    expect(problems(yaml(mcp + CONNECTOR_2))).toEqual([]);
+  });
+
   it('GIVEN the simulated board WHEN hal.connectors is absent THEN nothing about pins is required', () => {
     expect(problems('hal: { driver: sim }\nconnectors: [{ id: 1 }, { id: 2 }]\n')).toEqual([]);
   });
