@@ -132,6 +132,20 @@ export const configSchema = section({
     connectionTimeoutS: intIn(10, 600).default(60),
     /** How a card UID becomes the idTag (src/auth/id-tag.ts UID_FORMATS): hex (OCPP 1.6 3.9), hex-reversed, decimal, decimal-reversed. */
     uidFormat: z.enum(UID_FORMATS).default('hex'),
+    /** Authorization cache size (OCPP 1.6 3.5.2); on overflow not-Accepted entries go first, then the oldest. */
+    cacheMaxEntries: intIn(10, 100_000).default(1000),
+  }).prefault({}),
+  /** Session cost (session history); absent = no cost recorded. */
+  tariff: section({
+    currency: z.string({ error: 'a 3-letter ISO 4217 currency code such as EUR' }).regex(/^[A-Z]{3}$/, { error: 'a 3-letter ISO 4217 currency code such as EUR' }),
+    startFee: numberIn(0, 1000).default(0),
+    perKwh: numberIn(0, 100).default(0),
+    perMinute: numberIn(0, 100).default(0),
+  }).optional(),
+  /** Session history retention: the older of the two limits wins; running or unsent sessions are never removed. */
+  sessions: section({
+    retentionDays: intIn(1, 3650).default(730),
+    maxRecords: intIn(100, 1_000_000).default(50_000),
   }).prefault({}),
   api: section({
     host: nonEmptyString('a host name or IP address').default('127.0.0.1'),

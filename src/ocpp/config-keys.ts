@@ -1,4 +1,4 @@
-// OCPP 1.6 Core configuration keys (section 9.1) as data, and the charge point's current value of each.
+// OCPP 1.6 configuration keys (Core 9.1, Local Auth List Management 9.2, Reservation 9.3) as data, and the charge point's current value of each.
 // Owns: the key table (type, range or allowed members, read-only flag, default), validation and normal
 // form of values, precedence (persisted CSMS change > config-file override > default), persisting
 // accepted changes and telling subscribers about them.
@@ -40,14 +40,15 @@ export type KeySpec = IntegerSpec | BooleanSpec | CslSpec | StringSpec;
 
 export type IntegerKey =
   | 'BlinkRepeat' | 'ClockAlignedDataInterval' | 'ConnectionTimeOut' | 'ConnectorPhaseRotationMaxLength'
-  | 'GetConfigurationMaxKeys' | 'HeartbeatInterval' | 'LightIntensity' | 'MaxEnergyOnInvalidId'
+  | 'GetConfigurationMaxKeys' | 'HeartbeatInterval' | 'LightIntensity' | 'LocalAuthListMaxLength' | 'MaxEnergyOnInvalidId'
   | 'MeterValuesAlignedDataMaxLength' | 'MeterValuesSampledDataMaxLength' | 'MeterValueSampleInterval'
   | 'MinimumStatusDuration' | 'NumberOfConnectors' | 'ResetRetries' | 'StopTxnAlignedDataMaxLength'
-  | 'StopTxnSampledDataMaxLength' | 'SupportedFeatureProfilesMaxLength' | 'TransactionMessageAttempts'
+  | 'SendLocalListMaxLength' | 'StopTxnSampledDataMaxLength' | 'SupportedFeatureProfilesMaxLength' | 'TransactionMessageAttempts'
   | 'TransactionMessageRetryInterval' | 'WebSocketPingInterval';
 export type BooleanKey =
   | 'AllowOfflineTxForUnknownId' | 'AuthorizationCacheEnabled' | 'AuthorizeRemoteTxRequests'
-  | 'LocalAuthorizeOffline' | 'LocalPreAuthorize' | 'StopTransactionOnEVSideDisconnect'
+  | 'LocalAuthListEnabled' | 'LocalAuthorizeOffline' | 'LocalPreAuthorize' | 'ReserveConnectorZeroSupported'
+  | 'StopTransactionOnEVSideDisconnect'
   | 'StopTransactionOnInvalidId' | 'UnlockConnectorOnEVSideDisconnect';
 export type CslKey =
   | 'ConnectorPhaseRotation' | 'MeterValuesAlignedData' | 'MeterValuesSampledData' | 'StopTxnAlignedData'
@@ -65,6 +66,8 @@ export interface ConfigurationReport {
 export type ChangeListener = (key: string, value: string) => void;
 
 const DAY = 86_400;
+/** Local authorization list capacity (LocalAuthListMaxLength) and the largest SendLocalList (SendLocalListMaxLength). */
+export const LOCAL_LIST_MAX = 100_000;
 const rw = (min: number, max: number, def: number): IntegerSpec => ({ type: 'integer', readonly: false, default: def, min, max });
 const ro = (value: number): IntegerSpec => ({ type: 'integer', readonly: true, default: value, min: value, max: value });
 const flag = (def: boolean, only?: boolean): BooleanSpec => ({ type: 'boolean', readonly: false, default: def, only });
@@ -84,16 +87,16 @@ function phaseRotation(connectors: number): CslSpec {
 }
 
 const PROFILES: CslSpec = {
-  type: 'csl', readonly: true, default: 'Core,RemoteTrigger', members: FEATURE_PROFILES,
+  type: 'csl', readonly: true, default: 'Core,LocalAuthListManagement,Reservation,RemoteTrigger', members: FEATURE_PROFILES,
   maxLength: FEATURE_PROFILES.length, expected: `profiles among ${FEATURE_PROFILES.join(', ')}`,
 };
 const SAMPLED = 'Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage,Current.Offered,Temperature';
 
-/** Every Core key of OCPP 1.6 section 9.1 for a charge point with `connectors` connectors, in spec order. */
+/** Every key of OCPP 1.6 sections 9.1-9.3 for a charge point with `connectors` connectors, in spec order. */
 export function coreKeys(connectors: number): KeyTable {
   return {
     AllowOfflineTxForUnknownId: flag(false),
-    AuthorizationCacheEnabled: flag(false),
+    AuthorizationCacheEnabled: flag(true),
     AuthorizeRemoteTxRequests: flag(false),
     BlinkRepeat: rw(0, 100, 0),
     ClockAlignedDataInterval: rw(0, DAY, 0),
@@ -103,6 +106,8 @@ export function coreKeys(connectors: number): KeyTable {
     GetConfigurationMaxKeys: ro(100),
     HeartbeatInterval: rw(1, DAY, 300),
     LightIntensity: rw(0, 100, 100),
+    LocalAuthListEnabled: flag(true),
+    LocalAuthListMaxLength: ro(LOCAL_LIST_MAX),
     LocalAuthorizeOffline: flag(true),
     LocalPreAuthorize: flag(false),
     MaxEnergyOnInvalidId: rw(0, 1_000_000, 0),
@@ -113,7 +118,9 @@ export function coreKeys(connectors: number): KeyTable {
     MeterValueSampleInterval: rw(0, DAY, 60),
     MinimumStatusDuration: rw(0, 3600, 0),
     NumberOfConnectors: ro(connectors),
+    ReserveConnectorZeroSupported: { type: 'boolean', readonly: true, default: true },
     ResetRetries: rw(0, 10, 1),
+    SendLocalListMaxLength: ro(LOCAL_LIST_MAX),
     StopTransactionOnEVSideDisconnect: flag(true, true),
     StopTransactionOnInvalidId: flag(true),
     StopTxnAlignedData: measurands('Energy.Active.Import.Register'),

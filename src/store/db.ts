@@ -40,7 +40,34 @@ CREATE TABLE IF NOT EXISTS tx_samples (
 );
 CREATE TABLE IF NOT EXISTS ocpp_config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS availability (connector_id INTEGER PRIMARY KEY, operative INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS transactions_started ON transactions (started_at);
+CREATE INDEX IF NOT EXISTS transactions_id_tag ON transactions (id_tag);
+-- Local authorization list (OCPP 1.6 3.5.1): two slots; a Full update fills the inactive one in chunks and
+-- flips meta 'localList.active' (0 or 1) in one small transaction, so a failed update changes nothing.
+-- id_tag is the normal form (upper case, trimmed: CiString compares case-insensitively).
+CREATE TABLE IF NOT EXISTS local_list_0 (id_tag TEXT PRIMARY KEY, status TEXT NOT NULL, expiry_date TEXT, parent_id_tag TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS local_list_1 (id_tag TEXT PRIMARY KEY, status TEXT NOT NULL, expiry_date TEXT, parent_id_tag TEXT) WITHOUT ROWID;
+-- Authorization cache (OCPP 1.6 3.5.2): every IdTagInfo the CSMS sent; updated_at orders eviction.
+CREATE TABLE IF NOT EXISTS auth_cache (id_tag TEXT PRIMARY KEY, status TEXT NOT NULL, expiry_date TEXT, parent_id_tag TEXT, updated_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS auth_cache_age ON auth_cache (updated_at);
+-- Reservations (OCPP 1.6 3.10 / 5.13): connector_id 0 = any connector.
+CREATE TABLE IF NOT EXISTS reservations (reservation_id INTEGER PRIMARY KEY, connector_id INTEGER NOT NULL, id_tag TEXT NOT NULL, parent_id_tag TEXT, expiry_date TEXT NOT NULL);
 `;
+
+/** Columns added after the first release: [table, column, declaration]. Added when missing (older files). */
+const ADDED_COLUMNS: Array<[string, string, string]> = [
+  ['transactions', 'parent_id_tag', 'TEXT'],
+  ['transactions', 'reservation_id', 'INTEGER'],
+  ['transactions', 'cost', 'REAL'],
+  ['transactions', 'currency', 'TEXT'],
+];
+
+function addMissingColumns(db: Database.Database): void {
+  for (const [table, column, decl] of ADDED_COLUMNS) {
+    const cols = db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all();
+    if (!cols.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${decl}`);
+  }
+}
 
 /** Opens (creating if needed) `<dataDir>/evse.db`; `:memory:` for tests that need no file. */
 export function openDb(dataDir: string | ':memory:'): Db {
@@ -51,5 +78,6 @@ export function openDb(dataDir: string | ':memory:'): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.exec(SCHEMA);
+  addMissingColumns(db);
   return db;
 }

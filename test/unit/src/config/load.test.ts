@@ -23,7 +23,8 @@ const DEFAULTS = {
   chargePointId: 'EVSE-SIM-1',
   hal: { driver: 'sim', gpio: { sysfsRoot: '/sys/class/gpio', chipLabel: 'auto', debounceMs: 10 }, modbus: [], rfid: { driver: 'none' }, connectors: [] },
   connectors: [{ id: 1, maxCurrentA: 32, phases: 3, tethered: false, ventilationAllowed: false }],
-  auth: { mode: 'allow-list', allowList: [], freeVendIdTag: 'FREEVEND', connectionTimeoutS: 60, uidFormat: 'hex' },
+  auth: { mode: 'allow-list', allowList: [], freeVendIdTag: 'FREEVEND', connectionTimeoutS: 60, uidFormat: 'hex', cacheMaxEntries: 1000 },
+  sessions: { retentionDays: 730, maxRecords: 50_000 },
   api: { host: '127.0.0.1', port: 8080 },
   dataDir: '/var/lib/evse',
   log: { level: 'info' },
@@ -84,6 +85,7 @@ describe('parseConfig', () => {
       freeVendIdTag: 'FREEVEND',
       connectionTimeoutS: 60,
       uidFormat: 'decimal-reversed',
+      cacheMaxEntries: 1000,
     });
     expect(config.api).toEqual({ host: '127.0.0.1', port: 9000 });
     expect(config.log.level).toBe('debug');
@@ -157,7 +159,7 @@ describe('parseConfig', () => {
       'chargePointId: expected 1 to 20 characters of A-Z, a-z, 0-9, ".", "_", "-", found "no spaces please"',
       'hal.driver: expected one of "sim", "rpi", found "arduino"',
       'api.port: expected an integer between 0 and 65535, found 70000',
-      'bogus: unknown key (allowed: chargePointId, hal, connectors, auth, api, dataDir, log, meter, temperature, identity, ocpp)',
+      'bogus: unknown key (allowed: chargePointId, hal, connectors, auth, tariff, sessions, api, dataDir, log, meter, temperature, identity, ocpp)',
     ]);
   });
 

@@ -12,11 +12,12 @@ const READ_ONLY = [
   'ConnectorPhaseRotationMaxLength', 'GetConfigurationMaxKeys', 'MeterValuesAlignedDataMaxLength',
   'MeterValuesSampledDataMaxLength', 'NumberOfConnectors', 'StopTxnAlignedDataMaxLength',
   'StopTxnSampledDataMaxLength', 'SupportedFeatureProfiles', 'SupportedFeatureProfilesMaxLength',
+  'LocalAuthListMaxLength', 'SendLocalListMaxLength', 'ReserveConnectorZeroSupported',
 ];
 const READ_WRITE = [
   'AllowOfflineTxForUnknownId', 'AuthorizationCacheEnabled', 'AuthorizeRemoteTxRequests', 'BlinkRepeat',
   'ClockAlignedDataInterval', 'ConnectionTimeOut', 'ConnectorPhaseRotation', 'HeartbeatInterval', 'LightIntensity',
-  'LocalAuthorizeOffline', 'LocalPreAuthorize', 'MaxEnergyOnInvalidId', 'MeterValuesAlignedData',
+  'LocalAuthListEnabled', 'LocalAuthorizeOffline', 'LocalPreAuthorize', 'MaxEnergyOnInvalidId', 'MeterValuesAlignedData',
   'MeterValuesSampledData', 'MeterValueSampleInterval', 'MinimumStatusDuration', 'ResetRetries',
   'StopTransactionOnEVSideDisconnect', 'StopTransactionOnInvalidId', 'StopTxnAlignedData', 'StopTxnSampledData',
   'TransactionMessageAttempts', 'TransactionMessageRetryInterval', 'UnlockConnectorOnEVSideDisconnect',
@@ -40,15 +41,15 @@ function config(overrides?: Record<string, string>, numberOfConnectors = 2): Ocp
   return new OcppConfiguration(settingsIn(), { numberOfConnectors, overrides });
 }
 
-describe('OCPP 1.6 Core configuration keys (section 9.1)', () => {
-  it('GIVEN no key list WHEN described THEN every Core key is listed once with its read-only flag', () => {
+describe('OCPP 1.6 configuration keys (sections 9.1-9.3)', () => {
+  it('GIVEN no key list WHEN described THEN every key is listed once with its read-only flag', () => {
     const all = config().describe();
     expect(all.unknownKey).toEqual([]);
     expect(all.configurationKey.map((k) => k.key).sort()).toEqual([...READ_ONLY, ...READ_WRITE].sort());
     const flags = Object.fromEntries(all.configurationKey.map((k) => [k.key, k.readonly]));
     for (const key of READ_ONLY) expect(flags[key], key).toBe(true);
     for (const key of READ_WRITE) expect(flags[key], key).toBe(false);
-    expect(config().describe([]).configurationKey).toHaveLength(34);
+    expect(config().describe([]).configurationKey).toHaveLength(38);
   });
 
   it('GIVEN 2 connectors WHEN nothing was changed THEN the defaults are in normal form', () => {
@@ -57,7 +58,9 @@ describe('OCPP 1.6 Core configuration keys (section 9.1)', () => {
     expect(c.int('NumberOfConnectors')).toBe(2);
     expect(c.get('ConnectorPhaseRotation')).toBe('0.RST,1.RST,2.RST');
     expect(c.int('ConnectorPhaseRotationMaxLength')).toBe(3);
-    expect(c.get('SupportedFeatureProfiles')).toBe('Core,RemoteTrigger');
+    expect(c.get('SupportedFeatureProfiles')).toBe('Core,LocalAuthListManagement,Reservation,RemoteTrigger');
+    expect(c.int('SendLocalListMaxLength')).toBe(100_000);
+    expect(c.bool('AuthorizationCacheEnabled')).toBe(true);
     expect(c.list('MeterValuesSampledData')).toEqual([
       'Energy.Active.Import.Register', 'Power.Active.Import', 'Current.Import', 'Voltage', 'Current.Offered', 'Temperature',
     ]);
@@ -214,7 +217,7 @@ describe('GetConfiguration and ChangeConfiguration handlers', () => {
       unknownKey: ['Bogus'],
     });
     const all = get({});
-    expect(all.configurationKey).toHaveLength(34);
+    expect(all.configurationKey).toHaveLength(38);
     expect(all.unknownKey).toBeUndefined();
   });
 
