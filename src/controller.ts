@@ -42,6 +42,13 @@ export class Controller {
   /** Online authorization (set by the OCPP adapter); standalone allow-list / free vend otherwise. */
   authorizer: (idTag: string) => Promise<AuthDecision>;
   ocppView: () => { connected: boolean; registration: string } = () => ({ connected: false, registration: 'NotConfigured' });
+  /**
+   * Set by the reservation service: the session that starts on a connector uses (ends) the reservation its
+   * idTag or group holds; returns its id for StartTransaction.
+   */
+  consumeReservation: (connectorId: number, idTag: string, parentIdTag: string | undefined) => number | undefined = () => undefined;
+  /** The group (parentIdTag) of the idTag each connector was authorized for, recorded with the session. */
+  private readonly authorizedParent = new Map<number, string>();
   private readonly indicators = new Map<number, IndicatorDriver>();
   private readonly reportListeners: Array<(connectorId: number) => void> = [];
   private readonly queuedListeners: Array<() => void> = [];
@@ -175,8 +182,13 @@ export class Controller {
     return { ok: true };
   }
 
-  authorizeOn(connectorId: number, idTag: string): void {
-    this.connector(connectorId)?.authorize(idTag);
+  /** Authorizes a session on a connector; `parentIdTag` is the idTag's group from its IdTagInfo. */
+  authorizeOn(connectorId: number, idTag: string, parentIdTag?: string): void {
+    const c = this.connector(connectorId);
+    if (!c) return;
+    if (parentIdTag) this.authorizedParent.set(connectorId, parentIdTag);
+    else this.authorizedParent.delete(connectorId);
+    c.authorize(idTag);
   }
 
   stopSession(connectorId: number, reason: StopReason): void {
@@ -295,7 +307,9 @@ export class Controller {
         }
         break;
       case 'SessionStarted': {
-        const tx = this.transactions.started(c.id, e.idTag);
+        const parentIdTag = this.authorizedParent.get(c.id);
+        const reservationId = this.consumeReservation(c.id, e.idTag, parentIdTag);
+        const tx = this.transactions.started(c.id, e.idTag, { parentIdTag, reservationId });
         log.info({ transactionId: tx.localId, idTag: e.idTag, meterStartWh: tx.meterStartWh }, 'session started');
         break;
       }

@@ -5,6 +5,7 @@
 
 import type { AdcConfig } from '../config.js';
 import { HalError } from '../errors.js';
+import { ADS1115_CONVERSION_MS } from './pilot-timing.js';
 import { errText, importOptional } from './optional-import.js';
 
 /** Volts at the ADC input. `begin` starts a conversion; `finish` (conversionMs later) returns it. */
@@ -80,8 +81,7 @@ function openMcp3008(cfg: Extract<AdcConfig, { type: 'mcp3008' }>, spi: SpiModul
 const ADS_POINTER_CONVERSION = 0x00;
 const ADS_POINTER_CONFIG = 0x01;
 const ADS_PGA: Record<number, number> = { 6.144: 0, 4.096: 1, 2.048: 2, 1.024: 3, 0.512: 4, 0.256: 5 };
-/** One conversion at 860 SPS takes 1.16 ms (+10 % oscillator tolerance); wait 2 ms. */
-export const ADS1115_CONVERSION_MS = 2;
+export { ADS1115_CONVERSION_MS };
 
 /** Config word: OS=1 (start), MUX=AINx vs GND, PGA, MODE=single-shot, DR=860 SPS, comparator off. */
 export function ads1115Config(channel: number, fullScaleV: number): number {

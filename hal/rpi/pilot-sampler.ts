@@ -6,51 +6,19 @@
 // Sequence per tick: read high, read low (an ADS1115 needs conversionMs per channel, an MCP3008 none), then
 // pulse peakReset for PEAK_RESET_MS so the capacitors track the next interval's peaks. A tick that finds the
 // previous sequence still running, or the peak reset still held (the capacitors being discharged), is
-// skipped. worstDetectionMs() gives the worst-case latency this cadence implies for the config to check.
+// skipped. pilot-timing.ts worstDetectionMs() gives the worst-case latency this cadence implies for the config to check.
 
 import type { Clock } from '../clock.js';
-import type { AdcConfig, PilotHwConfig } from '../config.js';
+import type { PilotHwConfig } from '../config.js';
 import { HalError } from '../errors.js';
-import { ADS1115_CONVERSION_MS, type CpAdc } from './adc.js';
+import type { CpAdc } from './adc.js';
+import { PEAK_RESET_MS } from './pilot-timing.js';
 import type { OutputPin } from './gpio.js';
 import { errText } from './optional-import.js';
-
-/** How long the peak-hold reset is held, ms (discharging takes µs; one PWM period leaves margin). */
-export const PEAK_RESET_MS = 1;
 
 export interface CpVolts {
   highV: number;
   lowV: number;
-}
-
-/** conversionMs of each ADC driver in adc.ts: the MCP3008 answers within the transfer, the ADS1115 later. */
-export function conversionMsOf(adcType: AdcConfig['type']): number {
-  return adcType === 'ads1115' ? ADS1115_CONVERSION_MS : 0;
-}
-
-/**
- * Worst-case time, ms, from a change of the CP level (either way) to the PilotSample that reports it, for
- * this sampler with pilot.ts / pilot-classify.ts's rules, with at most one setOutput in between; on an ideal
- * timer (event-loop lateness comes on top). Infinity for an interval that is not a positive number.
- * - P, the sampling period: the interval, times the ticks skipped while a sequence (2 conversions + the
- *   peak reset) still runs.
- * - First sample showing the change: a rise is caught by the next sample (the peak detector follows it),
- *   at most P later; a fall is hidden by the old peak when it comes just after the reset was released, so
- *   up to 2P - sequence - PEAK_RESET_MS later. Assumes peak-hold channels reset by peakReset (without a
- *   reset pin, the hardware's discharge time adds to a fall).
- * - Two-sample rule: one more period.
- * - One setOutput discards the samples before it: + P with an MCP3008 (its sample is never in flight), +2P
- *   with an ADS1115 (the confirming sample in flight is dropped).
- * - The conversions of the last sample.
- */
-export function worstDetectionMs(sampleIntervalMs: number, adcType: AdcConfig['type']): number {
-  if (!(Number.isFinite(sampleIntervalMs) && sampleIntervalMs > 0)) return Number.POSITIVE_INFINITY;
-  const c = conversionMsOf(adcType);
-  const sequence = 2 * c;
-  const period = sampleIntervalMs * (Math.floor((sequence + PEAK_RESET_MS) / sampleIntervalMs) + 1);
-  const firstSeen = Math.max(period, 2 * period - sequence - PEAK_RESET_MS);
-  const outputChange = c > 0 ? 2 * period : period;
-  return firstSeen + period + outputChange + sequence;
 }
 
 export class CpSampler {

@@ -2,7 +2,7 @@
 // GPIO, and the CP measured through peak-hold channels (pilot-sampler.ts) classified by pilot-classify.ts.
 // Owns: PilotOutput -> PWM levels (100 % = +12 V, 0 % = -12 V, REFERENCE.md 6), emitting PilotSamples when
 // the accepted reading changes (and once after every output change, as a front-end re-samples), 'pilot-io',
-// and lastSampleAt (sampler freshness). Detection latency bound: pilot-sampler.ts worstDetectionMs.
+// and lastSampleAt (sampler freshness). Detection latency bound: pilot-timing.ts worstDetectionMs.
 // Must not: debounce in time or decide anything about charging. setOutput is synchronous.
 
 import type { Clock } from '../clock.js';

@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import type { GpioPin, RpiHwConfig } from '../../hal/config.js';
-import { worstDetectionMs } from '../../hal/rpi/pilot-sampler.js';
+import { worstDetectionMs } from '../../hal/rpi/pilot-timing.js';
 
 const error = (what: string) => ({ error: what });
 

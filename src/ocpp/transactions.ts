@@ -8,7 +8,7 @@ import type { StopReason } from '../../state-machines/connector.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
 import { Outbox } from '../store/outbox.js';
-import { TransactionStore, type TxRecord } from '../store/transactions.js';
+import { TransactionStore, type TxRecord, type TxStartExtras } from '../store/transactions.js';
 import { buildMeterValue, type MeterValue, type ReadingContext, type Snapshot } from './meter-values.js';
 
 /** The OCPP configuration keys this service reads (live: read on every use). */
@@ -67,13 +67,14 @@ export class TransactionService {
     return stopped;
   }
 
-  started(connectorId: number, idTag: string): TxRecord {
+  started(connectorId: number, idTag: string, extras: TxStartExtras = {}): TxRecord {
     const snap = this.deps.snapshot(connectorId);
     const wh = Math.round(snap?.reading.energyImportWh ?? this.lastRegister(connectorId));
     const at = this.deps.now();
     const tx = this.deps.db.transaction(() => {
-      const rec = this.store.start(connectorId, idTag, wh, at);
-      if (this.deps.policy) this.outbox.enqueue('StartTransaction', { connectorId, idTag, meterStart: wh, timestamp: at }, rec.localId);
+      const rec = this.store.start(connectorId, idTag, wh, at, extras);
+      const reservation = extras.reservationId !== undefined ? { reservationId: extras.reservationId } : {};
+      if (this.deps.policy) this.outbox.enqueue('StartTransaction', { connectorId, idTag, meterStart: wh, ...reservation, timestamp: at }, rec.localId);
       return rec;
     })();
     this.persistedAt.set(connectorId, this.deps.clock.now());

@@ -16,6 +16,19 @@ export interface TxRecord {
   stoppedAt: string | null;
   meterStopWh: number | null;
   stopReason: StopReason | null;
+  /** The idTag's group (IdTagInfo.parentIdTag) when the session was authorized: a card of the same group may stop it. */
+  parentIdTag: string | null;
+  /** The reservation this session used (sent in StartTransaction). */
+  reservationId: number | null;
+  /** Session cost by the configured tariff, set at the stop; null without a tariff. */
+  cost: number | null;
+  currency: string | null;
+}
+
+/** Optional facts recorded with the start. */
+export interface TxStartExtras {
+  parentIdTag?: string;
+  reservationId?: number;
 }
 
 interface Row {
@@ -30,6 +43,10 @@ interface Row {
   stopped_at: string | null;
   meter_stop_wh: number | null;
   stop_reason: string | null;
+  parent_id_tag: string | null;
+  reservation_id: number | null;
+  cost: number | null;
+  currency: string | null;
 }
 
 const toRecord = (r: Row): TxRecord => ({
@@ -44,6 +61,10 @@ const toRecord = (r: Row): TxRecord => ({
   stoppedAt: r.stopped_at,
   meterStopWh: r.meter_stop_wh,
   stopReason: r.stop_reason as StopReason | null,
+  parentIdTag: r.parent_id_tag,
+  reservationId: r.reservation_id,
+  cost: r.cost,
+  currency: r.currency,
 });
 
 export class TransactionStore {
@@ -58,7 +79,7 @@ export class TransactionStore {
 
   constructor(readonly db: Db) {
     this.insert = db.prepare(
-      'INSERT INTO transactions (connector_id, id_tag, started_at, meter_start_wh, last_meter_wh, last_meter_at) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO transactions (connector_id, id_tag, started_at, meter_start_wh, last_meter_wh, last_meter_at, parent_id_tag, reservation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.meter = db.prepare('UPDATE transactions SET last_meter_wh = ?, last_meter_at = ? WHERE local_id = ? AND last_meter_wh <= ?');
     this.finish = db.prepare(
@@ -71,8 +92,8 @@ export class TransactionStore {
     this.recent = db.prepare<[number], Row>('SELECT * FROM transactions ORDER BY local_id DESC LIMIT ?');
   }
 
-  start(connectorId: number, idTag: string, meterWh: number, at: string): TxRecord {
-    const info = this.insert.run(connectorId, idTag, at, meterWh, meterWh, at);
+  start(connectorId: number, idTag: string, meterWh: number, at: string, extras: TxStartExtras = {}): TxRecord {
+    const info = this.insert.run(connectorId, idTag, at, meterWh, meterWh, at, extras.parentIdTag ?? null, extras.reservationId ?? null);
     return this.get(Number(info.lastInsertRowid))!;
   }
 

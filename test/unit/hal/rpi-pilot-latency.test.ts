@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AdcConfig } from '../../../hal/config.js';
 import { openCpAdc } from '../../../hal/rpi/adc.js';
 import type { RpiPilot } from '../../../hal/rpi/pilot.js';
-import { conversionMsOf, worstDetectionMs } from '../../../hal/rpi/pilot-sampler.js';
+import { conversionMsOf, worstDetectionMs } from '../../../hal/rpi/pilot-timing.js';
 import type { PilotSample } from '../../../hal/types.js';
 import { FakeCpLine, fakeI2cBus, fakeSpiDevice } from '../../helpers/fake-adc.js';
 import { FakeSysfs } from '../../helpers/fake-sysfs.js';
