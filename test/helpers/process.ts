@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const MAIN = resolve(import.meta.dirname, '../../dist/src/main.bundle.js');
+/** The controller the process tests run: the build's bundle, or EVSE_MAIN (scripts/dev-bundle.cjs). */
+export const MAIN = process.env.EVSE_MAIN ? resolve(process.env.EVSE_MAIN) : resolve(import.meta.dirname, '../../dist/src/main.bundle.js');
 
 export interface Controller {
   proc: ChildProcess;
