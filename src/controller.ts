@@ -6,10 +6,12 @@ import type { Clock } from '../hal/clock.js';
 import type { Hal, Unsubscribe } from '../hal/types.js';
 import type { StopReason } from '../state-machines/connector.js';
 import { Availability } from './availability.js';
-import { uidToIdTag } from './auth/id-tag.js';
-import { StandaloneAuthorizer, type AuthDecision } from './auth/standalone.js';
+import { normalizeIdTag, uidToIdTag } from './auth/id-tag.js';
+import { accept, refuse, type AuthorizationDecision, type LastAuthorization } from './auth/refusal.js';
+import { ReservationService } from './auth/reservations.js';
+import { StandaloneAuthorizer } from './auth/standalone.js';
 import type { Config } from './config/schema.js';
-import { CARD_ACCEPTED_LED, CARD_REFUSED_LED, IndicatorDriver } from './connector/indicator.js';
+import { CARD_ACCEPTED_LED, IndicatorDriver } from './connector/indicator.js';
 import { ConnectorRuntime } from './connector/runtime.js';
 import { FaultRegistry } from './faults/registry.js';
 import type { Logger } from './log.js';
@@ -18,6 +20,7 @@ import { TransactionService, type MeterPolicy } from './ocpp/transactions.js';
 import { reportOf, viewOf, type ConnectorReportView, type ConnectorViewOf } from './reports.js';
 import { buildStatus, type StatusView } from './status.js';
 import type { Db } from './store/db.js';
+import { LocalListStore } from './store/local-list.js';
 import type { Settings } from './store/settings.js';
 
 export interface ControllerDeps {
@@ -39,8 +42,12 @@ export class Controller {
   readonly transactions: TransactionService;
   readonly auth: StandaloneAuthorizer;
   readonly availability: Availability;
+  /** Reservations (OCPP 1.6 Reservation profile): persisted, restored in start(). */
+  readonly reservations: ReservationService;
+  /** The local authorization list (OCPP 1.6 3.5.1), changed only by SendLocalList. */
+  readonly localList: LocalListStore;
   /** Online authorization (set by the OCPP adapter); standalone allow-list / free vend otherwise. */
-  authorizer: (idTag: string) => Promise<AuthDecision>;
+  authorizer: (idTag: string) => Promise<AuthorizationDecision>;
   ocppView: () => { connected: boolean; registration: string } = () => ({ connected: false, registration: 'NotConfigured' });
   /**
    * Set by the reservation service: the session that starts on a connector uses (ends) the reservation its
@@ -50,6 +57,8 @@ export class Controller {
   /** The group (parentIdTag) of the idTag each connector was authorized for, recorded with the session. */
   private readonly authorizedParent = new Map<number, string>();
   private readonly indicators = new Map<number, IndicatorDriver>();
+  /** The last card decision per connector; 0 = station-wide (no connector was chosen). */
+  private readonly lastAuth = new Map<number, LastAuthorization>();
   private readonly reportListeners: Array<(connectorId: number) => void> = [];
   private readonly queuedListeners: Array<() => void> = [];
   private readonly unsubscribe: Unsubscribe[] = [];
@@ -65,9 +74,14 @@ export class Controller {
     this.now = deps.now ?? (() => new Date(clock.now()).toISOString());
     this.faults = new FaultRegistry(() => clock.now());
     this.auth = new StandaloneAuthorizer(config.auth);
-    this.authorizer = async (idTag) => this.auth.authorize(idTag);
+    this.authorizer = async (idTag) => {
+      const d = this.auth.authorize(idTag);
+      return d.accepted ? accept(d.idTag, this.auth.freeVend ? 'free-vend' : 'allow-list') : refuse(d.idTag, 'NotAllowListed', 'allow-list');
+    };
     this.connectors = hal.connectors.map((h) => this.createConnector(h.id));
     this.availability = new Availability(deps.settings, this.connectors);
+    this.reservations = this.createReservations();
+    this.localList = new LocalListStore(deps.db);
     this.transactions = new TransactionService({
       db: deps.db,
       clock,
@@ -76,6 +90,7 @@ export class Controller {
       policy: deps.policy,
       snapshot: (id) => this.snapshot(id),
       queued: () => this.queuedListeners.forEach((l) => l()),
+      tariff: config.tariff ?? null,
     });
   }
 
@@ -93,6 +108,7 @@ export class Controller {
     this.deps.settings?.setMetaValue('lastExit', 'running');
     for (const c of this.connectors) c.start();
     this.availability.restore();
+    this.reservations.restore();
     this.faults.onChange((id, faults) => {
       this.deps.log.info({ connector: id, faults: faults.map((f) => f.name) }, 'faults changed');
       this.reportListeners.forEach((l) => l(id));
@@ -122,6 +138,7 @@ export class Controller {
   stop(): void {
     for (const u of this.unsubscribe.splice(0)) u();
     this.transactions.stop();
+    this.reservations.stop();
     for (const c of this.connectors) c.stop();
   }
 
@@ -147,6 +164,11 @@ export class Controller {
 
   onReportChanged(listener: (connectorId: number) => void): void {
     this.reportListeners.push(listener);
+  }
+
+  /** Something outside the connector changed what it reports (e.g. a reservation): tell the listeners. */
+  reportChanged(connectorId: number): void {
+    this.reportListeners.forEach((l) => l(connectorId));
   }
 
   onQueued(listener: () => void): void {
@@ -191,8 +213,14 @@ export class Controller {
     c.authorize(idTag);
   }
 
-  stopSession(connectorId: number, reason: StopReason): void {
-    this.connector(connectorId)?.stopSession(reason);
+  /** keepLocked: the cable stays locked after the stop until its owner's card (OCPP 3.5.4 DeAuthorized). */
+  stopSession(connectorId: number, reason: StopReason, opts: { keepLocked?: boolean } = {}): void {
+    this.connector(connectorId)?.stopSession(reason, false, opts.keepLocked === true);
+  }
+
+  /** The last card decision on a connector (0: one no connector was chosen for), for the status API. */
+  lastAuthorization(connectorId: number): LastAuthorization | null {
+    return this.lastAuth.get(connectorId) ?? null;
   }
 
   changeAvailability(connectorId: number, operative: boolean): 'Accepted' | 'Scheduled' {
@@ -220,51 +248,111 @@ export class Controller {
     });
   }
 
-  /** A card was presented: stop the session it started, else authorize the connector that waits. */
+  /**
+   * A card was presented: it stops the session it started, or a session of its group (same parentIdTag,
+   * known from the list or cache or learned by authorizing it), or releases the cable kept locked after its
+   * DeAuthorized stop; else it is authorized for the connector that waits.
+   */
   async onCard(uid: Uint8Array): Promise<void> {
     const log = this.deps.log.child({ module: 'auth' });
     const parsed = uidToIdTag(uid, this.config.auth.uidFormat);
     if (!parsed.ok) {
       log.warn({ uidBytes: uid.length }, `card ignored: ${parsed.error}`);
-      this.flashAll(CARD_REFUSED_LED);
-      return;
+      return this.cardRefused(0, refuse('', 'BadCard', 'policy'));
     }
     const idTag = parsed.idTag;
-    const own = this.connectors.find((c) => this.transactions.current(c.id)?.idTag === idTag);
-    if (own) {
-      log.info({ idTag, connector: own.id }, 'card presented again: stopping session');
-      own.stopSession('Local');
-      return;
+    if (this.stopOwnSession(idTag)) return;
+    let decision: AuthorizationDecision | undefined;
+    if (this.connectors.some((c) => this.transactions.current(c.id)?.parentIdTag)) {
+      decision = await this.authorizer(idTag);
+      if (this.stopGroupSession(idTag, decision.parentIdTag)) return;
     }
-    const target = this.pickConnectorFor();
-    if (!target) {
-      log.warn({ idTag }, 'card refused: no connector is free to start a session (all busy, faulted or unavailable)');
-      this.flashAll(CARD_REFUSED_LED);
-      return;
-    }
-    const decision = await this.authorizer(idTag);
-    if (!decision.accepted) {
-      log.warn({ idTag, connector: target.id, reason: decision.reason }, `card refused: ${idTag} is ${decision.reason}`);
-      this.indicators.get(target.id)?.flash(CARD_REFUSED_LED);
-      return;
-    }
-    log.info({ idTag, connector: target.id }, 'card accepted');
+    const target = this.pickConnectorFor(idTag);
+    // A cable kept locked for its owner (DeAuthorized stop) is not another driver's to charge with.
+    if (!target || target.context.cableHeld) return this.cardRefused(0, refuse(idTag, 'NoConnector', 'policy'));
+    decision ??= await this.authorizer(idTag);
+    if (!decision.accepted) return this.cardRefused(target.id, decision);
+    // Reservation (OCPP 1.6 5.13): a reserved connector takes only its idTag or group; the group is known now.
+    if (!this.reservations.allows(target.id, decision.idTag, decision.parentIdTag)) return this.cardRefused(target.id, refuse(decision.idTag, 'Reserved', 'policy', decision.parentIdTag));
+    log.info({ idTag, connector: target.id, source: decision.source, parentIdTag: decision.parentIdTag }, 'card accepted');
+    this.recordAuth(target.id, decision);
     this.indicators.get(target.id)?.flash(CARD_ACCEPTED_LED);
-    target.authorize(decision.idTag);
+    this.authorizeOn(target.id, decision.idTag, decision.parentIdTag);
   }
 
-  /** Plugged and waiting first, then a finished one still plugged, then the first available. */
-  private pickConnectorFor(): ConnectorRuntime | undefined {
+  /** The card's own session stops (Local); a cable it left locked (DeAuthorized) is released. */
+  private stopOwnSession(idTag: string): boolean {
+    const tag = normalizeIdTag(idTag);
+    const own = this.connectors.find((c) => normalizeIdTag(this.transactions.current(c.id)?.idTag ?? '') === tag);
+    const held = this.connectors.find((c) => c.context.cableHeld && c.context.session === 'finished' && normalizeIdTag(c.context.idTag ?? '') === tag);
+    const c = own ?? held;
+    if (!c) return false;
+    this.deps.log.child({ module: 'auth' }).info({ idTag, connector: c.id }, own ? 'card presented again: stopping session' : 'owner card: cable released');
+    if (own) c.stopSession('Local');
+    else c.releaseCable();
+    this.recordAuth(c.id, accept(idTag, 'policy'), own ? `Card ${idTag} stopped the session` : `Card ${idTag} released the cable`);
+    return true;
+  }
+
+  /** OCPP 1.6 3.5 / 4.10: a card of the same group (parentIdTag) stops the session. */
+  private stopGroupSession(idTag: string, parentIdTag: string | undefined): boolean {
+    if (!parentIdTag) return false;
+    const group = normalizeIdTag(parentIdTag);
+    const c = this.connectors.find((k) => normalizeIdTag(this.transactions.current(k.id)?.parentIdTag ?? '') === group);
+    if (!c) return false;
+    this.deps.log.child({ module: 'auth' }).info({ idTag, parentIdTag, connector: c.id }, 'card of the same group: stopping session');
+    c.stopSession('Local');
+    this.recordAuth(c.id, accept(idTag, 'policy', parentIdTag), `Card ${idTag} stopped the session of its group ${parentIdTag}`);
+    return true;
+  }
+
+  /** Logs, signals (LED per reason) and records a refusal; 0 = no connector chosen (every LED). */
+  private cardRefused(connectorId: number, d: AuthorizationDecision): void {
+    const where = connectorId === 0 ? {} : { connector: connectorId };
+    this.deps.log.child({ module: 'auth' }).warn({ idTag: d.idTag, ...where, reason: d.reason, source: d.source }, `card refused: ${d.idTag}: ${d.sentence}`);
+    this.recordAuth(connectorId, d);
+    const leds = connectorId === 0 ? [...this.indicators.values()] : [this.indicators.get(connectorId)];
+    for (const led of leds) led?.refuse(d.reason ?? 'Invalid');
+  }
+
+  private recordAuth(connectorId: number, d: AuthorizationDecision, sentence = d.sentence): void {
+    this.lastAuth.set(connectorId, { idTag: d.idTag, accepted: d.accepted, status: d.status, ...(d.reason ? { reason: d.reason } : {}), sentence, at: this.now() });
+  }
+
+  /**
+   * Plugged and waiting first, then a finished one still plugged, then the first available. Within each,
+   * reservations rank the connectors: one reserved for this idTag, then unreserved ones, then one whose
+   * group reservation may match, and one reserved for someone else last, so a card is refused for a
+   * reservation (onCard's check, with the driver sentence) only where nothing else is left: typically
+   * the driver plugged into a connector reserved for another card.
+   */
+  private pickConnectorFor(idTag: string): ConnectorRuntime | undefined {
+    const RANK = { mine: 0, free: 1, maybe: 2, no: 3 } as const;
     const free = this.connectors.filter((c) => c.context.operative && c.context.session !== 'active' && c.status !== 'Faulted');
+    const best = (tier: ConnectorRuntime[]) =>
+      tier.map((c) => ({ c, rank: RANK[this.reservations.mayTry(c.id, idTag)] })).sort((a, b) => a.rank - b.rank)[0]?.c;
     return (
-      free.find((c) => c.context.pilot !== 'A' && c.context.session === 'none') ??
-      free.find((c) => c.context.pilot !== 'A' && c.context.session === 'finished') ??
-      free.find((c) => c.context.pilot === 'A' && c.context.session === 'none')
+      best(free.filter((c) => c.context.pilot !== 'A' && c.context.session === 'none')) ??
+      best(free.filter((c) => c.context.pilot !== 'A' && c.context.session === 'finished')) ??
+      best(free.filter((c) => c.context.pilot === 'A' && c.context.session === 'none'))
     );
   }
 
-  private flashAll(state: typeof CARD_REFUSED_LED): void {
-    for (const i of this.indicators.values()) i.flash(state);
+  /** Reservations see the connectors' own statuses; their changes reach the report listeners (StatusNotification). */
+  private createReservations(): ReservationService {
+    const reservations = new ReservationService({
+      db: this.deps.db,
+      clock: this.deps.clock,
+      log: this.deps.log.child({ module: 'reservations' }),
+      now: () => Date.parse(this.now()),
+      connectorIds: () => this.connectors.map((c) => c.id),
+      status: (id) => (this.faults.blockingNames(id).length > 0 ? 'Faulted' : (this.connector(id)?.status ?? 'Unavailable')),
+      stationStatus: () => reportOf(0, this).status as 'Available' | 'Unavailable' | 'Faulted',
+      changed: (id) => this.reportChanged(id),
+    });
+    this.consumeReservation = (connectorId, idTag, parentIdTag) => reservations.consume(connectorId, idTag, parentIdTag);
+    this.onReportChanged((id) => reservations.connectorChanged(id));
+    return reservations;
   }
 
   private createConnector(id: number): ConnectorRuntime {

@@ -15,6 +15,7 @@ import { OcppConfiguration } from './ocpp/config-keys.js';
 import { SecretFileError } from './ocpp/secrets.js';
 import type { OcppService } from './ocpp/service.js';
 import type { MeterPolicy } from './ocpp/transactions.js';
+import { SessionHistory } from './sessions/history.js';
 import { openDb } from './store/db.js';
 import { Settings } from './store/settings.js';
 import { openSupervision } from './supervise/index.js';
@@ -98,6 +99,8 @@ async function main(argv: string[]): Promise<void> {
     controller.setTimeSource(() => service.registration.now());
   }
   controller.start();
+  const history = new SessionHistory(config.sessions, { db, clock: systemClock, log: log.child({ module: 'sessions' }) });
+  history.start(); // retention now (after recovery stopped the sessions left open), then daily
   ocpp?.start();
 
   // However the process ends (signal, crash, process.exit), the contactor outputs go to their off level.
@@ -109,6 +112,7 @@ async function main(argv: string[]): Promise<void> {
     stopping = true;
     supervision.stopping(); // STOPPING=1
     controller.shutdown('Reboot'); // opens every contactor (CP steady) first, then records the sessions durably
+    history.stop();
     log.info({ signal }, 'stopped: sessions ended, contactors open');
     const drained = ocpp ? ocpp.drain(DRAIN_MS).then(() => ocpp?.stop()) : Promise.resolve();
     void Promise.all([hal.close(), drained]).finally(() => {

@@ -1,6 +1,7 @@
 // What the CSMS and handlers are told about a connector: OCPP status with error code, info and vendor
 // error code from the fault registry; connector 0 stands for the whole charge point (Available,
-// Unavailable or Faulted only, OCPP 1.6 section 4.9). Must not: change anything.
+// Unavailable or Faulted only, OCPP 1.6 section 4.9); a reserved, otherwise Available connector is Reserved.
+// Must not: change anything.
 
 import type { ConnectorRuntime } from './connector/runtime.js';
 import type { Controller } from './controller.js';
@@ -33,7 +34,9 @@ export function reportOf(connectorId: number, ctl: Controller): ConnectorReportV
     return { status, errorCode, ...detail };
   }
   const c = ctl.connector(connectorId);
-  return { status: c?.status ?? 'Unavailable', errorCode, ...detail };
+  const status = c?.status ?? 'Unavailable';
+  // OCPP 1.6 3.10: a connector a reservation holds reports Reserved while it is otherwise Available.
+  return { status: status === 'Available' && ctl.reservations.reportsReserved(connectorId) ? 'Reserved' : status, errorCode, ...detail };
 }
 
 export function viewOf(c: ConnectorRuntime, faults: FaultRegistry): ConnectorViewOf {

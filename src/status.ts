@@ -1,6 +1,7 @@
 // The status snapshot served by GET /api/status and printed by `evse status`.
 // Must not: change anything.
 
+import type { LastAuthorization } from './auth/refusal.js';
 import type { Controller } from './controller.js';
 import type { ActiveFault } from './faults/registry.js';
 
@@ -24,6 +25,10 @@ export interface ConnectorView {
   powerW: number;
   temperatureC: number | null;
   faults: FaultView[];
+  /** The reservation holding this connector (OCPP 1.6 Reservation profile), if any. */
+  reservation?: { id: number; idTag: string; expiryDate: string } | null;
+  /** The last card decision on this connector, with the sentence for the driver (absent from older daemons). */
+  lastAuthorization?: LastAuthorization | null;
 }
 
 export interface StatusView {
@@ -31,6 +36,8 @@ export interface StatusView {
   ocpp: { connected: boolean; registration: string };
   /** Faults of the charge point itself (OCPP connector 0), e.g. the shared RFID reader (absent from older daemons). */
   faults?: FaultView[];
+  /** The last card decision no connector was chosen for (unreadable card, none free), absent from older daemons. */
+  lastAuthorization?: LastAuthorization | null;
   connectors: ConnectorView[];
 }
 
@@ -39,6 +46,7 @@ export function buildStatus(ctl: Controller): StatusView {
     chargePointId: ctl.config.chargePointId,
     ocpp: ctl.ocppView(),
     faults: faultViews(ctl.faults.list(0)),
+    lastAuthorization: ctl.lastAuthorization(0),
     connectors: ctl.connectors.map((c) => {
       const ctx = c.context;
       const reading = c.poller.last;
@@ -47,7 +55,7 @@ export function buildStatus(ctl: Controller): StatusView {
       return {
         id: c.id,
         pilot: ctx.pilotError === 'E' || ctx.pilotError === 'F' ? ctx.pilotError : ctx.pilot,
-        status: c.status,
+        status: ctl.report(c.id).status, // Reserved included
         errorCode: ctl.faults.errorCode(c.id),
         contactorClosed: c.hal.contactor.commandedClosed,
         offeredCurrentA: ctx.cp === 'pwm' ? ctx.appliedA : 0,
@@ -64,9 +72,16 @@ export function buildStatus(ctl: Controller): StatusView {
         powerW: round(reading?.powerW ?? 0),
         temperatureC: c.poller.temperatureC,
         faults: faultViews(ctl.faults.list(c.id)),
+        reservation: reservationView(ctl, c.id),
+        lastAuthorization: ctl.lastAuthorization(c.id),
       };
     }),
   };
+}
+
+function reservationView(ctl: Controller, connectorId: number): ConnectorView['reservation'] {
+  const r = ctl.reservations.onConnector(connectorId);
+  return r ? { id: r.reservationId, idTag: r.idTag, expiryDate: r.expiryDate } : null;
 }
 
 function faultViews(faults: readonly ActiveFault[]): FaultView[] {

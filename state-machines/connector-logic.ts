@@ -44,6 +44,8 @@ export interface ConnectorContext {
   blockingFaults: string[];
   latched: LatchedFault[];
   limitA: number;
+  /** After a DeAuthorized stop (OCPP 3.5.4): the cable stays locked until the owner's card, UnlockConnector or unplug. */
+  cableHeld: boolean;
   // timer-driven flags (set by the machine's regions)
   pwmHold: boolean;
   c1Grace: boolean;
@@ -114,11 +116,15 @@ export function dutyFor(amps: number): number {
   return dutyForCurrent(amps) ?? 100;
 }
 
-/** Cable locked while a session is active; released when it ends, or 5 s into a fault; never under load. */
+/**
+ * Cable locked while a session is active, or finished with the cable held (DeAuthorized stop); released
+ * when it ends, or 5 s into a fault; never under load.
+ */
 export function lockTarget(c: ConnectorContext, contactorClosed: boolean): boolean {
   if (!c.caps.lock) return false;
   if (contactorClosed || c.contactorFb) return true; // never release a cable that may carry current
-  return c.session === 'active' && plugged(c) && !c.faultUnlock;
+  const held = c.session === 'active' || (c.session === 'finished' && c.cableHeld);
+  return held && plugged(c) && !c.faultUnlock;
 }
 
 export function statusOf(c: ConnectorContext): OcppStatus {

@@ -24,8 +24,13 @@ export const IMMEDIATE_STOPS: ReadonlySet<StopReason> = new Set(['DeAuthorized',
 export type ConnectorInput =
   | PilotEvent
   | { type: 'Authorize'; idTag: string }
-  /** immediate: cut power at once whatever the reason (the process is going away: shutdown, reset). */
-  | { type: 'StopSession'; reason: StopReason; immediate?: boolean }
+  /**
+   * immediate: cut power at once whatever the reason (the process is going away: shutdown, reset).
+   * keepLocked: the cable stays locked after the stop until ReleaseCable, an UnlockCommand stop or unplug
+   * (OCPP 1.6 3.5.4: StopTransactionOnInvalidId).
+   */
+  | { type: 'StopSession'; reason: StopReason; immediate?: boolean; keepLocked?: boolean }
+  | { type: 'ReleaseCable' }
   | { type: 'SetCurrentLimit'; amps: number }
   /** afterSession: an Inoperative change that waits for the running session to end (OCPP Scheduled). */
   | { type: 'SetOperative'; operative: boolean; afterSession?: boolean }
@@ -78,6 +83,7 @@ export function initialContext(input: ConnectorMachineInput): ConnectorMachineCo
     blockingFaults: [],
     latched: [],
     limitA: input.maxCurrentA,
+    cableHeld: false,
     pwmHold: false,
     c1Grace: false,
     graceAllowed: true,

@@ -116,8 +116,9 @@ export const connectorMachine = setup({
       // An immediate stop cuts power at once even after a graceful stop whose C1 grace still runs.
       if (immediate) enqueue.assign({ graceAllowed: false });
       if (c.session === 'authorized') enqueue.assign({ session: 'none', idTag: null });
+      if (c.session === 'finished' && event.reason === 'UnlockCommand') enqueue.assign({ cableHeld: false });
       if (c.session !== 'active') return;
-      enqueue.assign({ session: 'finished', ...(c.inoperativeAfterSession ? { operative: false, inoperativeAfterSession: false } : {}) });
+      enqueue.assign({ session: 'finished', cableHeld: event.keepLocked === true, ...(c.inoperativeAfterSession ? { operative: false, inoperativeAfterSession: false } : {}) });
       if (!immediate) enqueue.assign({ graceAllowed: true });
       notify(enqueue, { type: 'SessionStopped', idTag: c.idTag ?? '', reason: event.reason });
     }),
@@ -127,7 +128,7 @@ export const connectorMachine = setup({
       if (c.session === 'active') notify(enqueue, { type: 'SessionStopped', idTag: c.idTag ?? '', reason: 'EVDisconnected' });
       if (c.session === 'active' && c.inoperativeAfterSession) enqueue.assign({ operative: false, inoperativeAfterSession: false });
       const latched = c.latched.filter((f) => f !== 'connector-lock');
-      if (c.session !== 'authorized') enqueue.assign({ session: 'none', idTag: null, wakeUp: 'none', latched });
+      if (c.session !== 'authorized') enqueue.assign({ session: 'none', idTag: null, wakeUp: 'none', latched, cableHeld: false });
       else enqueue.assign({ latched });
     }),
     checkUncommandedFeedback: enqueueActions(({ context: c, event, enqueue }) => {
@@ -197,6 +198,8 @@ export const connectorMachine = setup({
     DiodeVerified: { actions: [assign({ diodeVerified: true }), 'reconcile'] },
     Authorize: { actions: ['authorize', 'startIfReady', 'reconcile'] },
     StopSession: { actions: ['stopSession', 'reconcile'] },
+    // OCPP 1.6 3.5.4: the owner presented the card after a DeAuthorized stop that kept the cable locked.
+    ReleaseCable: { actions: [assign({ cableHeld: false }), 'reconcile'] },
     SetCurrentLimit: { actions: [assign({ limitA: ({ event }) => Math.max(0, event.amps) }), 'reconcile'] },
     // Going inoperative drops a pending authorization (no session may start on an Unavailable connector);
     // with afterSession it waits for the running session to end (ChangeAvailability Scheduled).

@@ -16,6 +16,20 @@ export class ApiError extends Error {
   }
 }
 
+/** A handler's answer that is not JSON (e.g. a CSV download): sent as is with its headers. */
+export class RawReply {
+  constructor(
+    readonly body: string,
+    readonly headers: Record<string, string>,
+    readonly status = 200,
+  ) {}
+}
+
+export function sendRaw(res: ServerResponse, reply: RawReply): void {
+  res.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) });
+  res.end(reply.body);
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });

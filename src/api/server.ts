@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import type { SimControl } from '../../hal/sim/index.js';
 import type { Controller } from '../controller.js';
 import type { Logger } from '../log.js';
-import { ApiError, sendJson } from './http.js';
+import { ApiError, RawReply, sendJson, sendRaw } from './http.js';
+import { sessionRoutes } from './sessions-routes.js';
 import { simRoutes } from './sim-routes.js';
 
 export type Handler = (req: IncomingMessage, params: string[]) => Promise<unknown> | unknown;
@@ -30,6 +31,7 @@ export function buildRoutes(ctl: Controller, sim: SimControl | null): Route[] {
   const routes: Route[] = [
     { method: 'GET', pattern: /^\/api\/status$/, handler: () => ctl.status() },
     { method: 'GET', pattern: /^\/api\/health$/, handler: () => ({ ok: true }) },
+    ...sessionRoutes(ctl.transactions.store.db),
   ];
   if (sim) routes.push(...simRoutes(ctl, sim));
   return routes;
@@ -59,7 +61,8 @@ async function handle(routes: Route[], req: IncomingMessage, res: ServerResponse
     }
     const params = route.pattern.exec(path)?.slice(1) ?? [];
     const result = await route.handler(req, params);
-    sendJson(res, 200, result);
+    if (result instanceof RawReply) sendRaw(res, result);
+    else sendJson(res, 200, result);
   } catch (err) {
     if (err instanceof ApiError) {
       sendJson(res, err.status, { error: err.message, ...(err.field ? { field: err.field } : {}) });

@@ -12,6 +12,7 @@ import { createClient, type ApiClient } from './client.js';
 import { formatStatus, type StatusResponse } from './format.js';
 import { addInstallerCommands } from './installer.js';
 import { addMeterCommands } from './meter.js';
+import { addSessionsCommand } from './sessions.js';
 
 export const SIM_FAULTS = [
   'rcd',
@@ -132,6 +133,7 @@ function buildProgram(io: CliIo): Command {
   const clientFor = (cmd: Command): ApiClient =>
     createClient(parseBaseUrl(cmd.optsWithGlobals<{ url: string }>().url), { fetch: io.fetch });
   addStatusCommand(program, io, clientFor);
+  addSessionsCommand(program, io, clientFor);
   addSimCommands(program.command('sim').description('drive the simulated hardware'), io, clientFor);
   addMeterCommands(program, io);
   addInstallerCommands(program, io); // selftest, provision, config check, logs

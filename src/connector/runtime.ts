@@ -149,9 +149,17 @@ export class ConnectorRuntime {
     this.machine.send({ type: 'Authorize', idTag });
   }
 
-  /** Ends the session; `immediate` cuts power at once whatever the reason (no C1 grace), e.g. on shutdown. */
-  stopSession(reason: StopReason, immediate = false): void {
-    this.machine.send({ type: 'StopSession', reason, ...(immediate ? { immediate } : {}) });
+  /**
+   * Ends the session; `immediate` cuts power at once whatever the reason (no C1 grace), e.g. on shutdown;
+   * `keepLocked` keeps the cable locked afterwards until releaseCable() (OCPP 3.5.4 DeAuthorized).
+   */
+  stopSession(reason: StopReason, immediate = false, keepLocked = false): void {
+    this.machine.send({ type: 'StopSession', reason, ...(immediate ? { immediate } : {}), ...(keepLocked ? { keepLocked } : {}) });
+  }
+
+  /** Releases a cable kept locked after a DeAuthorized stop. */
+  releaseCable(): void {
+    this.machine.send({ type: 'ReleaseCable' });
   }
 
   setCurrentLimit(amps: number): void {

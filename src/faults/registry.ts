@@ -55,6 +55,9 @@ export const FAULTS = {
   'rcm-self-test': { blocking: true, errorCode: 'InternalError', info: 'Residual current monitor failed its self-test: service required', vendorErrorCode: 'RCM_SELF_TEST' },
   'temperature-sensor': { blocking: false, errorCode: 'OtherError', info: 'Temperature sensor not readable' },
   'rfid-reader': { blocking: false, errorCode: 'ReaderFailure', info: 'RFID reader not responding' },
+  // Connector 0 only (OCPP 1.6 3.5, REFERENCE.md 8): a listed idTag the CSMS answered differently; cleared
+  // when the CSMS agrees again for every conflicting idTag (src/ocpp/authorization.ts), or at restart.
+  'local-list-conflict': { blocking: false, errorCode: 'LocalListConflict', info: 'Local authorization list disagrees with the CSMS' },
 } as const satisfies Record<string, FaultDefinition>;
 
 export type FaultName = keyof typeof FAULTS;

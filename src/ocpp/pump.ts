@@ -2,10 +2,12 @@
 // only while connected and Accepted; removed only on a CALLRESULT; on a CALLERROR retried after
 // TransactionMessageRetryInterval x attempts and dropped after TransactionMessageAttempts; on a lost link
 // or a timeout kept for the next try without counting. Fills in the CSMS transactionId, known once
-// StartTransaction.conf arrived. Must not: build messages (transactions.ts does).
+// StartTransaction.conf arrived. Passes the idTagInfo of Start/Stop conf on (authorization cache, invalid-id
+// policy) after the confirmation is committed. Must not: build messages (transactions.ts does).
 
 import type { StartTransactionResponse, StopTransactionResponse } from 'ocpp-ts';
 import type { Clock } from '../../hal/clock.js';
+import type { IdTagInfo } from '../auth/types.js';
 import type { Logger } from '../log.js';
 import type { Outbox, OutboxRow } from '../store/outbox.js';
 import type { TransactionStore } from '../store/transactions.js';
@@ -21,6 +23,8 @@ export interface PumpDeps {
   retryIntervalS: () => number;
   /** StartTransaction.conf or StopTransaction.conf said the idTag is not (or no longer) Accepted. */
   idTagRejected: (connectorId: number, localTxId: number, status: string) => void;
+  /** Every idTagInfo of a StartTransaction.conf or StopTransaction.conf (the authorization cache learns it). */
+  idTagInfo?: (idTag: string, info: IdTagInfo) => void;
 }
 
 export class OutboxPump {
@@ -76,6 +80,7 @@ export class OutboxPump {
         this.onConfirmed(row, result);
       })();
       this.sent++;
+      this.afterConfirmed(row, result);
       return true;
     } catch (err) {
       if (!isCallError(err)) {
@@ -102,16 +107,27 @@ export class OutboxPump {
   }
 
   private onConfirmed(row: OutboxRow, result: unknown): void {
-    if (row.localTxId === null) return;
-    const connectorId = Number(row.payload.connectorId ?? this.deps.store.get(row.localTxId)?.connectorId ?? 0);
-    if (row.action === 'StartTransaction') {
-      const conf = result as StartTransactionResponse;
-      this.deps.store.setCsmsId(row.localTxId, conf.transactionId);
-      if (conf.idTagInfo.status !== 'Accepted') this.deps.idTagRejected(connectorId, row.localTxId, conf.idTagInfo.status);
-    }
-    if (row.action === 'StopTransaction') {
-      const status = (result as StopTransactionResponse).idTagInfo?.status;
-      if (status && status !== 'Accepted') this.deps.log.info({ localTxId: row.localTxId, status }, 'idTag not accepted at stop');
+    if (row.localTxId === null || row.action !== 'StartTransaction') return;
+    this.deps.store.setCsmsId(row.localTxId, (result as StartTransactionResponse).transactionId);
+  }
+
+  /** What the confirmation says about the idTag, once it is committed (the hooks may stop sessions). */
+  private afterConfirmed(row: OutboxRow, result: unknown): void {
+    if (row.localTxId === null || (row.action !== 'StartTransaction' && row.action !== 'StopTransaction')) return;
+    const info = (result as StartTransactionResponse | StopTransactionResponse).idTagInfo;
+    const idTag = typeof row.payload.idTag === 'string' ? row.payload.idTag : this.deps.store.get(row.localTxId)?.idTag;
+    if (!info) return;
+    try {
+      if (idTag) this.deps.idTagInfo?.(idTag, info as IdTagInfo);
+      if (info.status === 'Accepted') return;
+      if (row.action === 'StopTransaction') {
+        this.deps.log.info({ localTxId: row.localTxId, status: info.status }, 'idTag not accepted at stop');
+        return;
+      }
+      const connectorId = Number(row.payload.connectorId ?? this.deps.store.get(row.localTxId)?.connectorId ?? 0);
+      this.deps.idTagRejected(connectorId, row.localTxId, info.status);
+    } catch (err) {
+      this.deps.log.error({ action: row.action, err: String(err) }, 'idTagInfo handling failed');
     }
   }
 

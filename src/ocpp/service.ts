@@ -1,28 +1,33 @@
 // The OCPP 1.6J adapter: wires the link, registration, status reporting, the outbox pump and the
-// CSMS-initiated handlers to the controller. Owns: online/offline authorization and the trigger actions.
+// CSMS-initiated handlers to the controller. Owns: the trigger actions; authorization is authorization.ts's.
 // Must not: touch the HAL or the connector machines except through the controller's methods.
 
 import { readFileSync } from 'node:fs';
-import type { AuthorizeResponse, DiagnosticsStatusNotificationRequest, FirmwareStatusNotificationRequest, MeterValuesRequest } from 'ocpp-ts';
+import type { DiagnosticsStatusNotificationRequest, FirmwareStatusNotificationRequest, MeterValuesRequest } from 'ocpp-ts';
 import { rpc } from './rpc.js';
 import type { Clock } from '../../hal/clock.js';
-import type { AuthDecision } from '../auth/standalone.js';
+import type { AuthorizationDecision } from '../auth/refusal.js';
 import type { Config } from '../config/schema.js';
 import type { Controller } from '../controller.js';
 import type { Logger } from '../log.js';
 import type { Settings } from '../store/settings.js';
 import type { OcppConfiguration } from './config-keys.js';
+import { CancelReservation } from './handlers/CancelReservation.js';
 import { ChangeAvailability } from './handlers/ChangeAvailability.js';
 import { ChangeConfiguration } from './handlers/ChangeConfiguration.js';
 import { ClearCache } from './handlers/ClearCache.js';
 import type { HandlerContext } from './handlers/context.js';
 import { DataTransfer } from './handlers/DataTransfer.js';
 import { GetConfiguration } from './handlers/GetConfiguration.js';
+import { GetLocalListVersion } from './handlers/GetLocalListVersion.js';
 import { RemoteStartTransaction } from './handlers/RemoteStartTransaction.js';
 import { RemoteStopTransaction } from './handlers/RemoteStopTransaction.js';
+import { ReserveNow } from './handlers/ReserveNow.js';
 import { Reset } from './handlers/Reset.js';
+import { SendLocalList } from './handlers/SendLocalList.js';
 import { TriggerMessage } from './handlers/TriggerMessage.js';
 import { UnlockConnector } from './handlers/UnlockConnector.js';
+import { OcppAuthorization } from './authorization.js';
 import { OcppLink } from './link.js';
 import { buildMeterValue } from './meter-values.js';
 import { OutboxPump } from './pump.js';
@@ -39,12 +44,8 @@ export interface OcppDeps {
 
 type OcppSection = NonNullable<Config['ocpp']>;
 
-/** OCPP 1.6 CSMS-initiated actions of the Reservation, Local Auth List, Smart Charging and Firmware profiles. */
+/** OCPP 1.6 CSMS-initiated actions of the Smart Charging and Firmware profiles. */
 const UNSUPPORTED_ACTIONS = [
-  'ReserveNow',
-  'CancelReservation',
-  'SendLocalList',
-  'GetLocalListVersion',
   'SetChargingProfile',
   'ClearChargingProfile',
   'GetCompositeSchedule',
@@ -57,9 +58,10 @@ export class OcppService {
   readonly registration: Registration;
   readonly status: StatusReporter;
   readonly pump: OutboxPump;
+  readonly auth: OcppAuthorization;
 
   constructor(
-    private readonly cfg: OcppSection,
+    cfg: OcppSection,
     readonly config: OcppConfiguration,
     private readonly deps: OcppDeps,
     identity: Config['identity'],
@@ -102,7 +104,18 @@ export class OcppService {
       call,
       attempts: () => config.int('TransactionMessageAttempts'),
       retryIntervalS: () => config.int('TransactionMessageRetryInterval'),
-      idTagRejected: (connectorId, _localTxId, status) => this.onIdTagRejected(connectorId, status),
+      idTagRejected: (connectorId, localTxId, status) => this.auth.invalidId.rejected(connectorId, localTxId, status),
+      idTagInfo: (idTag, info) => this.auth.learn(idTag, info),
+    });
+    this.auth = new OcppAuthorization({
+      controller,
+      keys: config,
+      chargeBeforeAccepted: cfg.chargeBeforeAccepted,
+      clock,
+      log,
+      online: () => this.registration.maySend(),
+      everAccepted: () => this.registration.everAccepted,
+      call,
     });
     this.wire();
   }
@@ -138,34 +151,9 @@ export class OcppService {
     return { connected: this.link.connected, registration: this.registration.state };
   }
 
-  /** Card or remote authorization: the CSMS when reachable and registered, else the offline policy. */
-  async authorize(idTag: string): Promise<AuthDecision> {
-    if (this.registration.maySend()) {
-      try {
-        const conf = await this.link.call<AuthorizeResponse>('Authorize', { idTag });
-        const status = conf.idTagInfo.status;
-        return status === 'Accepted' ? { accepted: true, idTag } : { accepted: false, idTag, reason: `${status} by the CSMS` };
-      } catch (err) {
-        this.deps.log.warn({ idTag, err: String(err) }, 'Authorize failed; using the offline policy');
-      }
-    }
-    return this.offlineDecision(idTag);
-  }
-
-  private offlineDecision(idTag: string): AuthDecision {
-    if (!this.registration.everAccepted && !this.cfg.chargeBeforeAccepted) {
-      return { accepted: false, idTag, reason: 'not accepted by the CSMS yet (ocpp.chargeBeforeAccepted is false)' };
-    }
-    const local = this.deps.controller.auth.authorize(idTag);
-    if (local.accepted && this.config.bool('LocalAuthorizeOffline')) return local;
-    if (this.config.bool('AllowOfflineTxForUnknownId')) return { accepted: true, idTag };
-    return { accepted: false, idTag, reason: 'unknown while the CSMS is unreachable' };
-  }
-
-  /** OCPP 3.5.4 / StopTransactionOnInvalidId: the CSMS refused the idTag of a running transaction. */
-  private onIdTagRejected(connectorId: number, status: string): void {
-    this.deps.log.warn({ connectorId, status }, 'StartTransaction.conf refused the idTag');
-    if (this.config.bool('StopTransactionOnInvalidId')) this.deps.controller.stopSession(connectorId, 'DeAuthorized');
+  /** Card or remote authorization (OCPP 3.5): local list, cache, Authorize.req and the offline policy. */
+  authorize(idTag: string): Promise<AuthorizationDecision> {
+    return this.auth.authorize(idTag);
   }
 
   private sendDirect(payload: MeterValuesRequest): void {
@@ -202,9 +190,13 @@ export class OcppService {
       UnlockConnector: UnlockConnector(ctx),
       GetConfiguration: GetConfiguration({ config: this.config }),
       ChangeConfiguration: ChangeConfiguration({ config: this.config }),
-      ClearCache: ClearCache(),
+      ClearCache: ClearCache({ clear: () => this.auth.clearCache() }),
       DataTransfer: DataTransfer(),
       TriggerMessage: TriggerMessage(ctx),
+      ReserveNow: ReserveNow({ config: this.config, reservations: this.deps.controller.reservations }),
+      CancelReservation: CancelReservation({ reservations: this.deps.controller.reservations }),
+      SendLocalList: SendLocalList({ config: this.config, localList: this.deps.controller.localList, log: this.deps.log.child({ module: 'local-list' }) }),
+      GetLocalListVersion: GetLocalListVersion({ config: this.config, localList: this.deps.controller.localList }),
     };
     for (const [action, handler] of Object.entries(handlers)) this.link.handle(action, (params) => handler(params as never));
     // Known 1.6 actions of profiles this version does not offer: NotSupported (unknown ones get
@@ -223,11 +215,10 @@ export class OcppService {
       config: this.config,
       connectorIds: () => controller.connectors.map((c) => c.id),
       connector: (id) => controller.connectorView(id),
-      authorizeOn: (id, idTag) => controller.authorizeOn(id, idTag),
-      authorizeOnline: async (idTag) => {
-        const d = await this.authorize(idTag);
-        return d.accepted ? 'Accepted' : 'Invalid';
-      },
+      reservation: (id, idTag) => controller.reservations.mayTry(id, idTag),
+      // The group (parentIdTag) from the list or cache, learned by the Authorize.req just before if any.
+      authorizeOn: (id, idTag) => controller.authorizeOn(id, idTag, this.auth.authorizer.known(idTag)?.info.parentIdTag),
+      authorizeOnline: async (idTag) => (await this.authorize(idTag)).status,
       stopSession: (id, reason) => controller.stopSession(id, reason),
       connectorOfTransaction: (csmsId) => controller.transactions.store.open().find((t) => t.csmsId === csmsId)?.connectorId,
       changeAvailability: (id, operative) => controller.changeAvailability(id, operative),

@@ -7,6 +7,7 @@ import type { Clock } from '../../hal/clock.js';
 import type { StopReason } from '../../state-machines/connector.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
+import type { Tariff } from '../sessions/tariff.js';
 import { Outbox } from '../store/outbox.js';
 import { TransactionStore, type TxRecord, type TxStartExtras } from '../store/transactions.js';
 import { buildMeterValue, type MeterValue, type ReadingContext, type Snapshot } from './meter-values.js';
@@ -32,6 +33,8 @@ export interface TransactionDeps {
   snapshot: (connectorId: number) => Snapshot | null;
   /** Called after a message was queued. */
   queued: () => void;
+  /** Session cost at the stop (config `tariff`); absent or null = no cost recorded. */
+  tariff?: Tariff | null;
 }
 
 /** Persist the register at least this often while a transaction runs (a power cut loses at most this). */
@@ -180,7 +183,8 @@ export class TransactionService {
     this.sampleTimers.delete(tx.connectorId);
     const policy = this.deps.policy;
     const done = this.deps.db.transaction(() => {
-      const rec = this.store.stop(tx.localId, reason, Math.round(meterWh), at);
+      // The cost is stored with the stop, in this SQLite transaction (power-loss recovery stops included).
+      const rec = this.store.stop(tx.localId, reason, Math.round(meterWh), at, this.deps.tariff ?? null);
       if (!rec || !policy) return rec;
       const payload: Record<string, unknown> = { idTag: tx.idTag, meterStop: rec.meterStopWh, timestamp: at, reason };
       const data = this.transactionData(tx, snap, at);

@@ -42,6 +42,10 @@ CREATE TABLE IF NOT EXISTS ocpp_config (key TEXT PRIMARY KEY, value TEXT NOT NUL
 CREATE TABLE IF NOT EXISTS availability (connector_id INTEGER PRIMARY KEY, operative INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS transactions_started ON transactions (started_at);
 CREATE INDEX IF NOT EXISTS transactions_id_tag ON transactions (id_tag);
+-- Session history (src/store/sessions.ts): idTag filter compares upper(trim(id_tag)), newest first;
+-- retention deletes the samples of a transaction by local_tx_id.
+CREATE INDEX IF NOT EXISTS transactions_id_tag_norm ON transactions (upper(trim(id_tag)), started_at);
+CREATE INDEX IF NOT EXISTS tx_samples_tx ON tx_samples (local_tx_id);
 -- Local authorization list (OCPP 1.6 3.5.1): two slots; a Full update fills the inactive one in chunks and
 -- flips meta 'localList.active' (0 or 1) in one small transaction, so a failed update changes nothing.
 -- id_tag is the normal form (upper case, trimmed: CiString compares case-insensitively).

@@ -2,6 +2,7 @@
 // persisted, the CSMS transactionId once known, and the stop. Must not: talk to OCPP.
 
 import type { StopReason } from '../../state-machines/connector.js';
+import { sessionCost, type Tariff } from '../sessions/tariff.js';
 import type { Db } from './db.js';
 
 export interface TxRecord {
@@ -83,7 +84,7 @@ export class TransactionStore {
     );
     this.meter = db.prepare('UPDATE transactions SET last_meter_wh = ?, last_meter_at = ? WHERE local_id = ? AND last_meter_wh <= ?');
     this.finish = db.prepare(
-      'UPDATE transactions SET stopped_at = ?, meter_stop_wh = ?, stop_reason = ? WHERE local_id = ? AND stopped_at IS NULL',
+      'UPDATE transactions SET stopped_at = ?, meter_stop_wh = ?, stop_reason = ?, cost = ?, currency = ? WHERE local_id = ? AND stopped_at IS NULL',
     );
     this.csms = db.prepare('UPDATE transactions SET csms_id = ? WHERE local_id = ?');
     this.byLocal = db.prepare<[number], Row>('SELECT * FROM transactions WHERE local_id = ?');
@@ -102,12 +103,16 @@ export class TransactionStore {
     this.meter.run(wh, at, localId, wh);
   }
 
-  /** Stops an open transaction; returns null when it was already stopped (exactly once). */
-  stop(localId: number, reason: StopReason, meterWh: number, at: string): TxRecord | null {
+  /**
+   * Stops an open transaction; returns null when it was already stopped (exactly once). With a tariff the
+   * cost (src/sessions/tariff.ts) is stored by the same UPDATE as the stop; without one cost/currency stay null.
+   */
+  stop(localId: number, reason: StopReason, meterWh: number, at: string, tariff: Tariff | null = null): TxRecord | null {
     const tx = this.get(localId);
     if (!tx || tx.stoppedAt !== null) return null;
     const wh = Math.round(Math.max(meterWh, tx.lastMeterWh, tx.meterStartWh));
-    this.finish.run(at, wh, reason, localId);
+    const priced = sessionCost(tariff, { meterStartWh: tx.meterStartWh, meterStopWh: wh, startedAt: tx.startedAt, stoppedAt: at });
+    this.finish.run(at, wh, reason, priced?.cost ?? null, priced?.currency ?? null, localId);
     return this.get(localId);
   }
 

@@ -170,11 +170,11 @@ describe('OCPP ClearCache, DataTransfer, TriggerMessage, unknown actions', () =>
   it('OCPP 1.6 actions of feature profiles this charge point does not support: CALLERROR NotSupported (recognized, not supported)', async () => {
     const { s } = await accepted();
     const profiles = (await s.call('GetConfiguration', { key: ['SupportedFeatureProfiles'] })).configurationKey[0].value as string;
-    expect(profiles.split(',')).not.toContain('Reservation');
-    expect(profiles.split(',')).not.toContain('LocalAuthListManagement');
+    expect(profiles.split(',')).not.toContain('SmartCharging');
+    expect(profiles.split(',')).not.toContain('FirmwareManagement');
     const calls: Array<[string, unknown]> = [
-      ['ReserveNow', { connectorId: 1, expiryDate: new Date(Date.now() + 3_600_000).toISOString(), idTag: 'RES-1', reservationId: 1 }],
-      ['GetLocalListVersion', {}],
+      ['ClearChargingProfile', {}],
+      ['GetDiagnostics', { location: 'ftp://127.0.0.1/diag' }],
     ];
     for (const [action, params] of calls) {
       await expect(s.call(action, params, { callTimeoutMs: 5000 }), action).rejects.toMatchObject({ rpcErrorCode: 'NotSupported' });

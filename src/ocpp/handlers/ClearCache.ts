@@ -1,9 +1,9 @@
-// ClearCache (OCPP 1.6 section 5.4). This version keeps no authorization cache (AuthorizationCacheEnabled
-// is false), so there is nothing to clear and the request succeeds; the cache arrives with the
-// authorization issue and will be cleared here.
+// ClearCache (OCPP 1.6 section 5.4): empties the authorization cache (src/store/auth-cache.ts). Accepted when
+// cleared; Rejected when it could not be, or while AuthorizationCacheEnabled is false (no cache in use).
+// Must not: touch the local authorization list (only SendLocalList changes it).
 
 import type { ClearCacheResponse } from 'ocpp-ts';
 
-export function ClearCache() {
-  return (): ClearCacheResponse => ({ status: 'Accepted' });
+export function ClearCache(deps: { clear: () => 'Accepted' | 'Rejected' }) {
+  return (): ClearCacheResponse => ({ status: deps.clear() });
 }

@@ -18,6 +18,8 @@ export interface HandlerContext {
   config: OcppConfiguration;
   connectorIds(): number[];
   connector(id: number): ConnectorView | undefined;
+  /** Whether reservations let this idTag start on the connector before its group is known (auth/reservations.ts). */
+  reservation(connectorId: number, idTag: string): 'mine' | 'free' | 'maybe' | 'no';
   /** Authorizes a session on a connector (the connector machine starts it when the cable is in). */
   authorizeOn(connectorId: number, idTag: string): void;
   /** Online Authorize.req (for AuthorizeRemoteTxRequests); resolves the idTagInfo status. */
