@@ -1,17 +1,17 @@
 // The controller: connectors, fault registry, transactions, availability, authorization and card taps.
-// Owns: what happens on a card tap, the reports (status + error) per connector, resets and shutdown.
+// Owns: the composition of those, the reports (status + error) per connector, resets and shutdown.
 // Must not: touch hardware outputs (connector machines do) or know HTTP (api/) or OCPP frames (ocpp/).
 
 import type { Clock } from '../hal/clock.js';
 import type { Hal, Unsubscribe } from '../hal/types.js';
 import type { StopReason } from '../state-machines/connector.js';
 import { Availability } from './availability.js';
-import { normalizeIdTag, uidToIdTag } from './auth/id-tag.js';
+import { CardTap } from './auth/card-tap.js';
 import { accept, refuse, type AuthorizationDecision, type LastAuthorization } from './auth/refusal.js';
 import { ReservationService } from './auth/reservations.js';
 import { StandaloneAuthorizer } from './auth/standalone.js';
 import type { Config } from './config/schema.js';
-import { CARD_ACCEPTED_LED, IndicatorDriver } from './connector/indicator.js';
+import { IndicatorDriver } from './connector/indicator.js';
 import { ConnectorRuntime } from './connector/runtime.js';
 import { FaultRegistry } from './faults/registry.js';
 import type { Logger } from './log.js';
@@ -57,8 +57,7 @@ export class Controller {
   /** The group (parentIdTag) of the idTag each connector was authorized for, recorded with the session. */
   private readonly authorizedParent = new Map<number, string>();
   private readonly indicators = new Map<number, IndicatorDriver>();
-  /** The last card decision per connector; 0 = station-wide (no connector was chosen). */
-  private readonly lastAuth = new Map<number, LastAuthorization>();
+  private readonly cards: CardTap;
   private readonly reportListeners: Array<(connectorId: number) => void> = [];
   private readonly queuedListeners: Array<() => void> = [];
   private readonly unsubscribe: Unsubscribe[] = [];
@@ -82,6 +81,7 @@ export class Controller {
     this.availability = new Availability(deps.settings, this.connectors);
     this.reservations = this.createReservations();
     this.localList = new LocalListStore(deps.db);
+    this.cards = new CardTap(this, { log: log.child({ module: 'auth' }), indicators: this.indicators, now: () => this.now() });
     this.transactions = new TransactionService({
       db: deps.db,
       clock,
@@ -220,7 +220,7 @@ export class Controller {
 
   /** The last card decision on a connector (0: one no connector was chosen for), for the status API. */
   lastAuthorization(connectorId: number): LastAuthorization | null {
-    return this.lastAuth.get(connectorId) ?? null;
+    return this.cards.last(connectorId);
   }
 
   changeAvailability(connectorId: number, operative: boolean): 'Accepted' | 'Scheduled' {
@@ -248,94 +248,9 @@ export class Controller {
     });
   }
 
-  /**
-   * A card was presented: it stops the session it started, or a session of its group (same parentIdTag,
-   * known from the list or cache or learned by authorizing it), or releases the cable kept locked after its
-   * DeAuthorized stop; else it is authorized for the connector that waits.
-   */
-  async onCard(uid: Uint8Array): Promise<void> {
-    const log = this.deps.log.child({ module: 'auth' });
-    const parsed = uidToIdTag(uid, this.config.auth.uidFormat);
-    if (!parsed.ok) {
-      log.warn({ uidBytes: uid.length }, `card ignored: ${parsed.error}`);
-      return this.cardRefused(0, refuse('', 'BadCard', 'policy'));
-    }
-    const idTag = parsed.idTag;
-    if (this.stopOwnSession(idTag)) return;
-    let decision: AuthorizationDecision | undefined;
-    if (this.connectors.some((c) => this.transactions.current(c.id)?.parentIdTag)) {
-      decision = await this.authorizer(idTag);
-      if (this.stopGroupSession(idTag, decision.parentIdTag)) return;
-    }
-    const target = this.pickConnectorFor(idTag);
-    // A cable kept locked for its owner (DeAuthorized stop) is not another driver's to charge with.
-    if (!target || target.context.cableHeld) return this.cardRefused(0, refuse(idTag, 'NoConnector', 'policy'));
-    decision ??= await this.authorizer(idTag);
-    if (!decision.accepted) return this.cardRefused(target.id, decision);
-    // Reservation (OCPP 1.6 5.13): a reserved connector takes only its idTag or group; the group is known now.
-    if (!this.reservations.allows(target.id, decision.idTag, decision.parentIdTag)) return this.cardRefused(target.id, refuse(decision.idTag, 'Reserved', 'policy', decision.parentIdTag));
-    log.info({ idTag, connector: target.id, source: decision.source, parentIdTag: decision.parentIdTag }, 'card accepted');
-    this.recordAuth(target.id, decision);
-    this.indicators.get(target.id)?.flash(CARD_ACCEPTED_LED);
-    this.authorizeOn(target.id, decision.idTag, decision.parentIdTag);
-  }
-
-  /** The card's own session stops (Local); a cable it left locked (DeAuthorized) is released. */
-  private stopOwnSession(idTag: string): boolean {
-    const tag = normalizeIdTag(idTag);
-    const own = this.connectors.find((c) => normalizeIdTag(this.transactions.current(c.id)?.idTag ?? '') === tag);
-    const held = this.connectors.find((c) => c.context.cableHeld && c.context.session === 'finished' && normalizeIdTag(c.context.idTag ?? '') === tag);
-    const c = own ?? held;
-    if (!c) return false;
-    this.deps.log.child({ module: 'auth' }).info({ idTag, connector: c.id }, own ? 'card presented again: stopping session' : 'owner card: cable released');
-    if (own) c.stopSession('Local');
-    else c.releaseCable();
-    this.recordAuth(c.id, accept(idTag, 'policy'), own ? `Card ${idTag} stopped the session` : `Card ${idTag} released the cable`);
-    return true;
-  }
-
-  /** OCPP 1.6 3.5 / 4.10: a card of the same group (parentIdTag) stops the session. */
-  private stopGroupSession(idTag: string, parentIdTag: string | undefined): boolean {
-    if (!parentIdTag) return false;
-    const group = normalizeIdTag(parentIdTag);
-    const c = this.connectors.find((k) => normalizeIdTag(this.transactions.current(k.id)?.parentIdTag ?? '') === group);
-    if (!c) return false;
-    this.deps.log.child({ module: 'auth' }).info({ idTag, parentIdTag, connector: c.id }, 'card of the same group: stopping session');
-    c.stopSession('Local');
-    this.recordAuth(c.id, accept(idTag, 'policy', parentIdTag), `Card ${idTag} stopped the session of its group ${parentIdTag}`);
-    return true;
-  }
-
-  /** Logs, signals (LED per reason) and records a refusal; 0 = no connector chosen (every LED). */
-  private cardRefused(connectorId: number, d: AuthorizationDecision): void {
-    const where = connectorId === 0 ? {} : { connector: connectorId };
-    this.deps.log.child({ module: 'auth' }).warn({ idTag: d.idTag, ...where, reason: d.reason, source: d.source }, `card refused: ${d.idTag}: ${d.sentence}`);
-    this.recordAuth(connectorId, d);
-    const leds = connectorId === 0 ? [...this.indicators.values()] : [this.indicators.get(connectorId)];
-    for (const led of leds) led?.refuse(d.reason ?? 'Invalid');
-  }
-
-  private recordAuth(connectorId: number, d: AuthorizationDecision, sentence = d.sentence): void {
-    this.lastAuth.set(connectorId, { idTag: d.idTag, accepted: d.accepted, status: d.status, ...(d.reason ? { reason: d.reason } : {}), sentence, at: this.now() });
-  }
-
-  /**
-   * Plugged and waiting first, then a finished one still plugged, then the first available. Within each,
-   * reservations rank the connectors: one reserved for this idTag, then unreserved ones, then one whose
-   * group reservation may match, and one reserved for someone else last, so a card is refused for a
-   * reservation (onCard's check, with the driver sentence) only where nothing else is left: typically
-   * the driver plugged into a connector reserved for another card.
-   */
-  private pickConnectorFor(idTag: string): ConnectorRuntime | undefined {
-    const RANK = { mine: 0, free: 1, maybe: 2, no: 3 } as const;
-    const free = this.connectors.filter((c) => c.context.operative && c.context.session !== 'active' && c.status !== 'Faulted');
-    const best = (tier: ConnectorRuntime[]) =>
-      tier.map((c) => ({ c, rank: RANK[this.reservations.mayTry(c.id, idTag)] })).sort((a, b) => a.rank - b.rank)[0]?.c;
-    return (
-      best(free.filter((c) => c.context.pilot !== 'A' && c.context.session === 'none')) ??
-      best(free.filter((c) => c.context.pilot !== 'A' && c.context.session === 'finished')) ??
-      best(free.filter((c) => c.context.pilot === 'A' && c.context.session === 'none'))
-    );
+  /** A card was presented (src/auth/card-tap.ts decides what it does). */
+  onCard(uid: Uint8Array): Promise<void> {
+    return this.cards.onCard(uid);
   }
 
   /** Reservations see the connectors' own statuses; their changes reach the report listeners (StatusNotification). */

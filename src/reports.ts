@@ -22,6 +22,7 @@ export interface ConnectorViewOf {
   operative: boolean;
   faulted: boolean;
   hasLock: boolean;
+  cableHeld: boolean;
 }
 
 export function reportOf(connectorId: number, ctl: Controller): ConnectorReportView {
@@ -49,5 +50,6 @@ export function viewOf(c: ConnectorRuntime, faults: FaultRegistry): ConnectorVie
     operative: ctx.operative,
     faulted: faults.blockingNames(c.id).length > 0 || c.status === 'Faulted',
     hasLock: c.hal.lock !== null,
+    cableHeld: ctx.session === 'finished' && ctx.cableHeld,
   };
 }

@@ -47,6 +47,9 @@ describe('StartTransaction.conf refuses the idTag of a running transaction', () 
     expect(stop.params).toMatchObject({ transactionId: 777, reason: 'DeAuthorized', idTag: CARD });
     await waitFor('no transaction', async () => (await conn(c)).transaction === null);
     expect((await conn(c)).contactorClosed).toBe(false);
+    // The cable stays held for its owner: a remote start for someone else cannot take the connector.
+    expect(await s.call('RemoteStartTransaction', { connectorId: 1, idTag: 'OTHER-CARD' })).toEqual({ status: 'Rejected' });
+    expect(await s.call('RemoteStartTransaction', { idTag: 'OTHER-CARD' })).toEqual({ status: 'Rejected' });
     expect(s.validationFailures).toEqual([]);
   }, 60_000);
 

@@ -27,13 +27,14 @@ export function RemoteStartTransaction(ctx: HandlerContext) {
 
 /**
  * The named connector if it can take a session for this idTag; else a plugged idle one, else the idle one
- * reserved for this idTag, else the first idle one. Connectors reserved for others are never picked.
+ * reserved for this idTag, else the first idle one. Connectors reserved for others, and a connector whose
+ * cable is held after a DeAuthorized stop, are never picked.
  */
 function pickConnector(ctx: HandlerContext, connectorId: number | undefined, idTag: string): number | undefined {
   const usable = (id: number): boolean => {
     const c = ctx.connector(id);
     const standing = ctx.reservation(id, idTag);
-    return !!c && c.operative && !c.faulted && !c.busy && (standing === 'mine' || standing === 'free');
+    return !!c && c.operative && !c.faulted && !c.busy && !c.cableHeld && (standing === 'mine' || standing === 'free');
   };
   if (connectorId !== undefined) return connectorId > 0 && usable(connectorId) ? connectorId : undefined;
   const ids = ctx.connectorIds().filter(usable);

@@ -12,6 +12,8 @@ export interface ConnectorView {
   operative: boolean;
   faulted: boolean;
   hasLock: boolean;
+  /** The cable stays locked after a DeAuthorized stop (its owner's card or UnlockConnector releases it). */
+  cableHeld: boolean;
 }
 
 export interface HandlerContext {
