@@ -6,24 +6,18 @@
 
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCsms, type TestCsms } from '../helpers/csms.js';
+import { usePeers } from '../helpers/peers.js';
 import { ocppConfig, startController, waitFor, type Controller } from '../helpers/process.js';
 
-let csms: TestCsms | undefined;
-let ctl: Controller | undefined;
-afterEach(async () => {
-  await ctl?.stop();
-  await csms?.close();
-  ctl = undefined;
-  csms = undefined;
-});
+const peers = usePeers();
 
 const conn = async (c: Controller, i = 0) => (await c.get('/api/status')).body.connectors[i];
 
 async function accepted(yaml?: (url: string) => string): Promise<{ s: TestCsms; c: Controller }> {
-  const s = (csms = await startCsms());
-  const c = (ctl = await startController(yaml ? yaml(s.url) : ocppConfig(s.url)));
+  const s = (peers.csms = await startCsms());
+  const c = (peers.ctl = await startController(yaml ? yaml(s.url) : ocppConfig(s.url)));
   await s.waitFor('StatusNotification', (p) => p.connectorId === 1 && p.status === 'Available');
   return { s, c };
 }

@@ -3,26 +3,20 @@
 // THEN OCPP 1.6 3.5.4 / REFERENCE.md 8: StopTransactionOnInvalidId=true stops with reason DeAuthorized;
 // false keeps the transaction but stops energy (SuspendedEVSE), after MaxEnergyOnInvalidId Wh when > 0.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCsms, type TestCsms } from '../helpers/csms.js';
+import { usePeers } from '../helpers/peers.js';
 import { ocppConfig, startController, waitFor, type Controller } from '../helpers/process.js';
 
-let csms: TestCsms | undefined;
-let ctl: Controller | undefined;
-afterEach(async () => {
-  await ctl?.stop();
-  await csms?.close();
-  ctl = undefined;
-  csms = undefined;
-});
+const peers = usePeers();
 
 const CARD = 'D00D0001';
 const conn = async (c: Controller) => (await c.get('/api/status')).body.connectors[0];
 
 /** Charging offline for an unknown card; then a CSMS on the same port that refuses the card in StartTransaction.conf. */
 async function refusedAfterReconnect(keys: Record<string, string>, whBeforeReconnect = 0): Promise<{ s: TestCsms; c: Controller }> {
-  const s1 = (csms = await startCsms());
-  const c = (ctl = await startController(ocppConfig(s1.url)));
+  const s1 = (peers.csms = await startCsms());
+  const c = (peers.ctl = await startController(ocppConfig(s1.url)));
   await s1.waitFor('StatusNotification', (p) => p.connectorId === 1 && p.status === 'Available');
   for (const [key, value] of Object.entries({ AllowOfflineTxForUnknownId: 'true', ...keys })) {
     expect(await s1.call('ChangeConfiguration', { key, value })).toEqual({ status: 'Accepted' });
@@ -34,7 +28,7 @@ async function refusedAfterReconnect(keys: Record<string, string>, whBeforeRecon
   await c.post('/api/sim/connectors/1/ev', { request: 'charge' });
   await waitFor('charging offline', async () => (await conn(c)).status === 'Charging');
   if (whBeforeReconnect > 0) await waitFor(`${whBeforeReconnect} Wh`, async () => (await conn(c)).transaction?.energyWh >= whBeforeReconnect, 15_000);
-  const s = (csms = await startCsms({ port: s1.port }));
+  const s = (peers.csms = await startCsms({ port: s1.port }));
   s.on('StartTransaction', () => ({ transactionId: 777, idTagInfo: { status: 'Invalid' } }));
   await s.waitFor('StartTransaction', (p) => p.idTag === CARD, 25_000);
   return { s, c };

@@ -4,18 +4,12 @@
 // only with AllowOfflineTxForUnknownId; listed or cached entries that are expired or not Accepted are refused
 // even then; the status API says why in a sentence; queued StartTransaction reaches the CSMS afterwards.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCsms, type TestCsms } from '../helpers/csms.js';
+import { usePeers } from '../helpers/peers.js';
 import { ocppConfig, startController, waitFor, type Controller } from '../helpers/process.js';
 
-let csms: TestCsms | undefined;
-let ctl: Controller | undefined;
-afterEach(async () => {
-  await ctl?.stop();
-  await csms?.close();
-  ctl = undefined;
-  csms = undefined;
-});
+const peers = usePeers();
 
 const LISTED = 'A1A1A1A1';
 const EXPIRED = 'E1E1E1E1';
@@ -23,8 +17,8 @@ const BLOCKED = 'B1B1B1B1';
 const UNKNOWN = 'C0FFEE01';
 
 async function acceptedThenOffline(keys: Record<string, string>): Promise<{ s: TestCsms; c: Controller }> {
-  const s = (csms = await startCsms());
-  const c = (ctl = await startController(ocppConfig(s.url)));
+  const s = (peers.csms = await startCsms());
+  const c = (peers.ctl = await startController(ocppConfig(s.url)));
   await s.waitFor('StatusNotification', (p) => p.connectorId === 1 && p.status === 'Available');
   expect(await s.call('SendLocalList', {
     listVersion: 1,
@@ -60,7 +54,7 @@ describe('offline authorization', () => {
     await waitFor('charging offline', async () => (await conn(c)).status === 'Charging');
     expect((await conn(c)).transaction).toMatchObject({ idTag: LISTED });
 
-    const s2 = (csms = await startCsms({ port: s.port }));
+    const s2 = (peers.csms = await startCsms({ port: s.port }));
     const start = await s2.waitFor('StartTransaction', undefined, 25_000);
     expect(start.params).toMatchObject({ connectorId: 1, idTag: LISTED });
     expect(s2.count('Authorize')).toBe(0);
@@ -88,10 +82,10 @@ describe('offline authorization', () => {
   }, 30_000);
 
   it('a card learned online (cache) charges offline; a cache entry past its expiryDate is refused', async () => {
-    const s = (csms = await startCsms());
+    const s = (peers.csms = await startCsms());
     const expiry = new Date(Date.now() + 4000).toISOString();
     s.on('Authorize', (p) => ({ idTagInfo: p.idTag === 'CAFE0002' ? { status: 'Accepted', expiryDate: expiry } : { status: 'Accepted' } }));
-    const c = (ctl = await startController(ocppConfig(s.url)));
+    const c = (peers.ctl = await startController(ocppConfig(s.url)));
     await s.waitFor('StatusNotification', (p) => p.connectorId === 1 && p.status === 'Available');
     expect(await s.call('ChangeConfiguration', { key: 'ConnectionTimeOut', value: '1' })).toEqual({ status: 'Accepted' });
     for (const uid of ['CAFE0002', 'CAFE0001']) {

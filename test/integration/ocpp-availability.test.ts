@@ -3,24 +3,18 @@
 // THEN OCPP 1.6 section 5.2 / REFERENCE.md 8 "Connector 0": Accepted or Scheduled, StatusNotification
 // Unavailable, no sessions while Inoperative, and Inoperative survives a restart.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCsms, type TestCsms } from '../helpers/csms.js';
+import { usePeers } from '../helpers/peers.js';
 import { ocppConfig, startController, waitFor, type Controller } from '../helpers/process.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let csms: TestCsms | undefined;
-let ctl: Controller | undefined;
-afterEach(async () => {
-  await ctl?.stop();
-  await csms?.close();
-  ctl = undefined;
-  csms = undefined;
-});
+const peers = usePeers();
 
 async function accepted(): Promise<{ s: TestCsms; c: Controller }> {
-  const s = (csms = await startCsms());
-  const c = (ctl = await startController(ocppConfig(s.url)));
+  const s = (peers.csms = await startCsms());
+  const c = (peers.ctl = await startController(ocppConfig(s.url)));
   await s.waitFor('StatusNotification', (p) => p.connectorId === 1 && p.status === 'Available');
   return { s, c };
 }
@@ -90,7 +84,7 @@ describe('OCPP ChangeAvailability', () => {
 
     await c.stop({ keep: true });
     mark = s.received.length;
-    const c2 = (ctl = await startController(ocppConfig(s.url), { dir: c.dir }));
+    const c2 = (peers.ctl = await startController(ocppConfig(s.url), { dir: c.dir }));
     await s.waitFor('BootNotification', undefined, 10_000, mark);
     await s.waitFor('StatusNotification', (p) => p.connectorId === 0 && p.status === 'Unavailable', 5000, mark);
     await s.waitFor('StatusNotification', (p) => p.connectorId === 1 && p.status === 'Unavailable', 5000, mark);
@@ -111,7 +105,7 @@ describe('OCPP ChangeAvailability', () => {
     await s.waitFor('StatusNotification', (p) => p.connectorId === 1 && p.status === 'Unavailable');
     await c.stop({ keep: true });
     const mark = s.received.length;
-    const c2 = (ctl = await startController(ocppConfig(s.url), { dir: c.dir }));
+    const c2 = (peers.ctl = await startController(ocppConfig(s.url), { dir: c.dir }));
     await s.waitFor('StatusNotification', (p) => p.connectorId === 1 && p.status === 'Unavailable', 10_000, mark);
     await s.waitFor('StatusNotification', (p) => p.connectorId === 0 && p.status === 'Available', 5000, mark);
     expect(await connectorStatus(c2)).toBe('Unavailable');

@@ -2,24 +2,18 @@
 // WHEN the CSMS reads and changes configuration keys, triggers messages, or sends other Core requests
 // THEN OCPP 1.6 sections 5.3-5.8, 5.17, 9.1 and REFERENCE.md 8 "Heartbeat", "Meter values" hold.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCsms, type TestCsms } from '../helpers/csms.js';
+import { usePeers } from '../helpers/peers.js';
 import { ocppConfig, startController, waitFor, type Controller } from '../helpers/process.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let csms: TestCsms | undefined;
-let ctl: Controller | undefined;
-afterEach(async () => {
-  await ctl?.stop();
-  await csms?.close();
-  ctl = undefined;
-  csms = undefined;
-});
+const peers = usePeers();
 
 async function accepted(): Promise<{ s: TestCsms; c: Controller }> {
-  const s = (csms = await startCsms());
-  const c = (ctl = await startController(ocppConfig(s.url)));
+  const s = (peers.csms = await startCsms());
+  const c = (peers.ctl = await startController(ocppConfig(s.url)));
   await s.waitFor('StatusNotification', (p) => p.connectorId === 1 && p.status === 'Available');
   return { s, c };
 }
@@ -64,7 +58,7 @@ describe('OCPP GetConfiguration / ChangeConfiguration', () => {
     await c.stop({ keep: true });
     s.on('BootNotification', () => ({ status: 'Pending', currentTime: new Date().toISOString(), interval: 30 }));
     const mark = s.received.length;
-    ctl = await startController(ocppConfig(s.url), { dir: c.dir });
+    peers.ctl = await startController(ocppConfig(s.url), { dir: c.dir });
     await s.waitFor('BootNotification', undefined, 10_000, mark);
     await sleep(200);
     const conf = await s.call('GetConfiguration', { key: ['HeartbeatInterval'] });

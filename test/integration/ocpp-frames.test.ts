@@ -4,9 +4,10 @@
 // never ocpp-rpc's 2.0.1 codes RpcFrameworkError / MessageTypeNotSupported), answers nothing to stray
 // CALLRESULT/CALLERROR frames, and keeps the connection: a TriggerMessage afterwards still works.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCsms, type TestCsms } from '../helpers/csms.js';
-import { ocppConfig, startController, type Controller } from '../helpers/process.js';
+import { usePeers } from '../helpers/peers.js';
+import { ocppConfig, startController } from '../helpers/process.js';
 
 /** OCPP-J 1.6 section 4.2.3 (with the 1.6 spelling "OccurenceConstraintViolation"). */
 const OCPP16_ERROR_CODES = [
@@ -15,18 +16,11 @@ const OCPP16_ERROR_CODES = [
 ];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let csms: TestCsms | undefined;
-let ctl: Controller | undefined;
-afterEach(async () => {
-  await ctl?.stop();
-  await csms?.close();
-  ctl = undefined;
-  csms = undefined;
-});
+const peers = usePeers();
 
 async function accepted(): Promise<TestCsms> {
-  const s = (csms = await startCsms());
-  ctl = await startController(ocppConfig(s.url));
+  const s = (peers.csms = await startCsms());
+  peers.ctl = await startController(ocppConfig(s.url));
   await s.waitFor('StatusNotification', (p) => p.connectorId === 1 && p.status === 'Available');
   await sleep(300); // let the boot-time StatusNotifications settle so the next frame from the CP is a reply
   return s;
@@ -67,7 +61,7 @@ describe('OCPP-J malformed frames from the CSMS', () => {
       expect(reply[4], what).toBeTypeOf('object');
     }
     await stillWorks(s);
-    expect(ctl!.proc.exitCode).toBeNull(); // the Reset with a numeric message id was not executed
+    expect(peers.ctl!.proc.exitCode).toBeNull(); // the Reset with a numeric message id was not executed
     expect(s.validationFailures).toEqual([]);
   }, 30_000);
 

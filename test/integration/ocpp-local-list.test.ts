@@ -5,23 +5,17 @@
 
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalListStore } from '../../src/store/local-list.js';
 import { startCsms, type TestCsms } from '../helpers/csms.js';
+import { usePeers } from '../helpers/peers.js';
 import { ocppConfig, startController, type Controller } from '../helpers/process.js';
 
-let csms: TestCsms | undefined;
-let ctl: Controller | undefined;
-afterEach(async () => {
-  await ctl?.stop();
-  await csms?.close();
-  ctl = undefined;
-  csms = undefined;
-});
+const peers = usePeers();
 
 async function accepted(): Promise<{ s: TestCsms; c: Controller }> {
-  const s = (csms = await startCsms());
-  const c = (ctl = await startController(ocppConfig(s.url)));
+  const s = (peers.csms = await startCsms());
+  const c = (peers.ctl = await startController(ocppConfig(s.url)));
   await s.waitFor('BootNotification');
   await s.waitFor('StatusNotification', (p) => p.connectorId === 1);
   return { s, c };
@@ -116,7 +110,7 @@ describe('OCPP Local Auth List Management', () => {
     await s.waitFor('Heartbeat', () => s.count('Heartbeat') > beats);
 
     await c.stop({ keep: true });
-    const again = (ctl = await startController(ocppConfig(s.url), { dir: c.dir }));
+    const again = (peers.ctl = await startController(ocppConfig(s.url), { dir: c.dir }));
     await s.waitFor('BootNotification', () => s.count('BootNotification') >= 2);
     expect(await version(s)).toBe(77);
     expect(stored(again, ['C00000000', 'c0001869f', 'C000186a0'])).toEqual({

@@ -2,30 +2,24 @@
 // WHEN the CSMS answers BootNotification Pending, Rejected or Accepted, or is not up yet
 // THEN the charge point follows OCPP 1.6 section 4.2 (REFERENCE.md 8 "BootNotification", "Heartbeat").
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { startCsms, type TestCsms } from '../helpers/csms.js';
+import { describe, expect, it } from 'vitest';
+import { startCsms } from '../helpers/csms.js';
+import { usePeers } from '../helpers/peers.js';
 import { ocppConfig, startController, waitFor, type Controller } from '../helpers/process.js';
 
 const YEAR_MS = 365 * 86_400_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let csms: TestCsms | undefined;
-let ctl: Controller | undefined;
-afterEach(async () => {
-  await ctl?.stop();
-  await csms?.close();
-  ctl = undefined;
-  csms = undefined;
-});
+const peers = usePeers();
 
 const ocppStatus = async (c: Controller) => (await c.get('/api/status')).body.ocpp as { connected: boolean; registration: string };
 
 describe('OCPP registration (BootNotification)', () => {
   it('Pending: sends nothing but BootNotification (every interval) and triggered messages until Accepted', async () => {
-    const s = (csms = await startCsms());
+    const s = (peers.csms = await startCsms());
     let accept = false;
     s.on('BootNotification', () => ({ status: accept ? 'Accepted' : 'Pending', currentTime: new Date().toISOString(), interval: accept ? 300 : 1 }));
-    const c = (ctl = await startController(ocppConfig(s.url)));
+    const c = (peers.ctl = await startController(ocppConfig(s.url)));
     await s.waitFor('BootNotification');
     await waitFor('a second Pending BootNotification', async () => s.count('BootNotification') >= 2, 8000);
     expect(await ocppStatus(c)).toMatchObject({ connected: true, registration: 'Pending' });
@@ -59,14 +53,14 @@ describe('OCPP registration (BootNotification)', () => {
   }, 30_000);
 
   it('Rejected: sends and answers nothing until it boots again after the interval', async () => {
-    const s = (csms = await startCsms());
+    const s = (peers.csms = await startCsms());
     let boots = 0;
     s.on('BootNotification', () =>
       ++boots === 1
         ? { status: 'Rejected', currentTime: new Date().toISOString(), interval: 2 }
         : { status: 'Accepted', currentTime: new Date().toISOString(), interval: 300 },
     );
-    const c = (ctl = await startController(ocppConfig(s.url)));
+    const c = (peers.ctl = await startController(ocppConfig(s.url)));
     const first = await s.waitFor('BootNotification');
     // Only once the Rejected reply is on the wire (and has had time to arrive) does the CSMS call.
     await s.waitForFrame((f) => f.outbound && f.message.startsWith('[3,') && f.message.includes('Rejected'));
@@ -91,9 +85,9 @@ describe('OCPP registration (BootNotification)', () => {
   }, 30_000);
 
   it('sends Heartbeat at the interval given in BootNotification.conf', async () => {
-    const s = (csms = await startCsms());
+    const s = (peers.csms = await startCsms());
     s.on('BootNotification', () => ({ status: 'Accepted', currentTime: new Date().toISOString(), interval: 1 }));
-    ctl = await startController(ocppConfig(s.url));
+    peers.ctl = await startController(ocppConfig(s.url));
     await s.waitFor('BootNotification');
     await waitFor('3 Heartbeats', async () => s.count('Heartbeat') >= 3, 8000);
     const conf = await s.call('GetConfiguration', { key: ['HeartbeatInterval'] });
@@ -102,9 +96,9 @@ describe('OCPP registration (BootNotification)', () => {
   }, 30_000);
 
   it('stamps messages with the CSMS clock from BootNotification.conf currentTime', async () => {
-    const s = (csms = await startCsms());
+    const s = (peers.csms = await startCsms());
     s.on('BootNotification', () => ({ status: 'Accepted', currentTime: new Date(Date.now() + YEAR_MS).toISOString(), interval: 300 }));
-    const c = (ctl = await startController(ocppConfig(s.url)));
+    const c = (peers.ctl = await startController(ocppConfig(s.url)));
     const sn = await s.waitFor('StatusNotification', (p) => p.connectorId === 1);
     const ahead = Date.parse(sn.params.timestamp) - Date.now();
     expect(ahead).toBeGreaterThan(YEAR_MS - 60_000);
@@ -122,12 +116,12 @@ describe('OCPP registration (BootNotification)', () => {
     const probe = await startCsms();
     const port = probe.port;
     await probe.close();
-    const c = (ctl = await startController(ocppConfig(`ws://127.0.0.1:${port}/ocpp`)));
+    const c = (peers.ctl = await startController(ocppConfig(`ws://127.0.0.1:${port}/ocpp`)));
     await c.waitForLog(/CSMS connection failed/, 5000);
     await sleep(2500);
     expect(await ocppStatus(c)).toMatchObject({ connected: false });
 
-    const s = (csms = await startCsms({ port }));
+    const s = (peers.csms = await startCsms({ port }));
     const boot = await s.waitFor('BootNotification', undefined, 20_000);
     expect(boot.params).toMatchObject({ chargePointVendor: 'OpenEVSE-Pi', chargePointModel: 'EVSE-PI-AC' });
     await s.waitFor('StatusNotification', (p) => p.connectorId === 1 && p.status === 'Available');

@@ -2,8 +2,9 @@
 // WHEN the CSMS sends RemoteStartTransaction, RemoteStopTransaction or UnlockConnector
 // THEN the charge point answers per OCPP 1.6 sections 5.11, 5.12, 5.18 and the transaction follows.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCsms, type TestCsms } from '../helpers/csms.js';
+import { usePeers } from '../helpers/peers.js';
 import { ocppConfig, startController, waitFor, type Controller } from '../helpers/process.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -15,19 +16,12 @@ const PROFILE = {
   chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 10 }] },
 };
 
-let csms: TestCsms | undefined;
-let ctl: Controller | undefined;
-afterEach(async () => {
-  await ctl?.stop();
-  await csms?.close();
-  ctl = undefined;
-  csms = undefined;
-});
+const peers = usePeers();
 
 /** CSMS + controller, accepted, with the car plugged in (Preparing). */
 async function pluggedIn(): Promise<{ s: TestCsms; c: Controller }> {
-  const s = (csms = await startCsms());
-  const c = (ctl = await startController(ocppConfig(s.url)));
+  const s = (peers.csms = await startCsms());
+  const c = (peers.ctl = await startController(ocppConfig(s.url)));
   await s.waitFor('StatusNotification', (p) => p.connectorId === 1 && p.status === 'Available');
   await c.post('/api/sim/connectors/1/plug');
   await s.waitFor('StatusNotification', (p) => p.connectorId === 1 && p.status === 'Preparing');

@@ -4,25 +4,19 @@
 // with reason SoftReset / HardReset, the process exits (EVSE_RESTART=exit), and after the restart the
 // charge point boots again and the StopTransaction reaches the CSMS exactly once across both runs.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCsms, type TestCsms } from '../helpers/csms.js';
+import { usePeers } from '../helpers/peers.js';
 import { ocppConfig, startController, waitFor, type Controller } from '../helpers/process.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let csms: TestCsms | undefined;
-let ctl: Controller | undefined;
-afterEach(async () => {
-  await ctl?.stop();
-  await csms?.close();
-  ctl = undefined;
-  csms = undefined;
-});
+const peers = usePeers();
 
 /** Accepted, plugged, card session charging; resolves the CSMS transactionId. */
 async function charging(): Promise<{ s: TestCsms; c: Controller; txId: number }> {
-  const s = (csms = await startCsms());
-  const c = (ctl = await startController(ocppConfig(s.url)));
+  const s = (peers.csms = await startCsms());
+  const c = (peers.ctl = await startController(ocppConfig(s.url)));
   await s.waitFor('StatusNotification', (p) => p.connectorId === 1 && p.status === 'Available');
   await c.post('/api/sim/connectors/1/plug');
   await c.post('/api/sim/rfid', { uid: '04A1B2C3' });
@@ -47,7 +41,7 @@ async function resetAndRestart(type: 'Soft' | 'Hard' | 'SIGTERM') {
   const stopsBeforeRestart = s.count('StopTransaction');
 
   const mark = s.received.length;
-  const c2 = (ctl = await startController(ocppConfig(s.url), { dir: c.dir }));
+  const c2 = (peers.ctl = await startController(ocppConfig(s.url), { dir: c.dir }));
   await s.waitFor('BootNotification', undefined, 10_000, mark);
   await s.waitFor('StopTransaction', undefined, 10_000);
   // Give a duplicate every chance to show up (the restarted run recovers open transactions and drains
