@@ -135,7 +135,7 @@ function wireCost(req: SendLocalListRequest): string {
   t = performance.now();
   ocpp16Validator().validate('urn:SendLocalList.req', parsed[3]);
   const validate = performance.now() - t;
-  return `frame ${(frame.length / 1e6).toFixed(1)} MB: JSON.parse ${ms(parse)} + strict validation ${ms(validate)} (both synchronous in ocpp-rpc, before the handler)`;
+  return `frame ${(frame.length / 1e6).toFixed(1)} MB: JSON.parse ${ms(parse)} + strict validation ${ms(validate)} if done on the main thread (the controller does both in a worker for frames >= 256 KB)`;
 }
 
 async function overTheWire(dir: string): Promise<string> {

@@ -4,7 +4,8 @@
 // after a first success), the honest `connected` flag, and answering with OCPP 1.6 RPC error codes.
 // Must not: know any OCPP action beyond the transport.
 
-import { ocpp16Validator, rpc } from './rpc.js';
+import { BIG_FRAME_BYTES, FrameOffloader, type OffloadedCall } from './frame-offload.js';
+import { ocpp16Validator, precompiledFile, rpc, type StrictValidator } from './rpc.js';
 import type { Clock } from '../../hal/clock.js';
 import type { Logger } from '../log.js';
 
@@ -48,13 +49,68 @@ export function toOcpp16Frame(message: string): string {
   }
 }
 
+/** ocpp-rpc internals the client below takes over for big frames. */
+interface RpcInternals {
+  _onMessage(buffer: Buffer): void;
+  _onCall(msgId: string, method: string, params: unknown): Promise<void>;
+  _badMessagesCount: number;
+}
+const rpcInternals = RPCClient.prototype as unknown as RpcInternals;
+
+/** Requests already validated by the frame worker against the same schemas (not validated twice). */
+const prevalidated = new WeakSet<object>();
+
+/** The strict 1.6 validator, skipping requests the frame worker already validated. */
+function strictValidator(): StrictValidator {
+  const inner = ocpp16Validator();
+  return {
+    subprotocol: inner.subprotocol,
+    validate: (schemaId, params) =>
+      (schemaId.endsWith('.req') && typeof params === 'object' && params !== null && prevalidated.has(params)) || inner.validate(schemaId, params),
+  };
+}
+
 class Ocpp16Client extends RPCClient {
   /** While true no reply (CALLRESULT or CALLERROR) leaves: Rejected registration stays silent. */
   silent: () => boolean = () => false;
+  offloader: FrameOffloader | null = null;
+  private parsing = false;
+  private readonly held: Buffer[] = [];
+
+  constructor(options: ClientOptions) {
+    super(options);
+    // ocpp-rpc's typings declare _onMessage private; the socket handler calls it through `this`.
+    (this as unknown as RpcInternals)._onMessage = (buffer) => this.onFrame(buffer);
+  }
 
   override sendRaw(message: string): void {
     if ((message.startsWith('[3,') || message.startsWith('[4,')) && this.silent()) return;
     super.sendRaw(toOcpp16Frame(message));
+  }
+
+  /** Big frames are parsed off-thread; frames behind one wait for it, so the order never changes. */
+  private onFrame(buffer: Buffer): void {
+    if (this.parsing) {
+      this.held.push(buffer);
+      return;
+    }
+    if (!this.offloader || buffer.length < BIG_FRAME_BYTES) return rpcInternals._onMessage.call(this, buffer);
+    this.parsing = true;
+    this.offloader.parse(buffer).then(
+      (r) => (r.call ? this.takeCall(r.call) : rpcInternals._onMessage.call(this, r.frame)),
+      (err: unknown) => this.emit('offloadFailure', { bytes: buffer.byteLength, error: err instanceof Error ? err : new Error(String(err)) }),
+    ).finally(() => {
+      this.parsing = false;
+      for (const b of this.held.splice(0)) this.onFrame(b);
+    });
+  }
+
+  private takeCall({ msgId, method, params }: OffloadedCall): void {
+    const self = this as unknown as RpcInternals;
+    prevalidated.add(params);
+    this.emit('call', { outbound: false, payload: [2, msgId, method, params] });
+    void self._onCall.call(this, msgId, method, params);
+    self._badMessagesCount = 0;
   }
 }
 
@@ -69,6 +125,7 @@ export class OcppLink {
   private attempt = 0;
   private readonly openListeners: Array<() => void> = [];
   private readonly closeListeners: Array<() => void> = [];
+  private readonly offloader = new FrameOffloader({ validatorFile: precompiledFile() });
 
   constructor(
     private readonly opts: LinkOptions,
@@ -83,7 +140,7 @@ export class OcppLink {
       identity: opts.identity,
       protocols: ['ocpp1.6'],
       strictMode: true,
-      strictModeValidators: [ocpp16Validator()] as unknown as ClientOptions['strictModeValidators'],
+      strictModeValidators: [strictValidator()] as unknown as ClientOptions['strictModeValidators'],
       callConcurrency: 1,
       pingIntervalMs: opts.pingIntervalMs,
       callTimeoutMs: opts.callTimeoutMs,
@@ -93,6 +150,7 @@ export class OcppLink {
       ...(opts.securityProfile === 1 || opts.securityProfile === 2 ? { password: opts.password ?? null } : {}),
     };
     this.client = new Ocpp16Client(options as ClientOptions);
+    this.client.offloader = this.offloader;
     this.wire();
   }
 
@@ -109,6 +167,7 @@ export class OcppLink {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer !== null) this.deps.clock.clearTimeout(this.retryTimer);
+    this.offloader.close();
     await this.client.close({ code: 1000, reason: 'charge point shutting down', force: true }).catch(() => undefined);
   }
 
@@ -132,6 +191,11 @@ export class OcppLink {
   /** Replies are suppressed while this holds (OCPP 1.6 4.2: Rejected answers nothing). */
   setSilent(silent: () => boolean): void {
     this.client.silent = silent;
+  }
+
+  /** Incoming frames parsed and validated off the main thread so far. */
+  get offloadedFrames(): number {
+    return this.offloader.offloaded;
   }
 
   /** Changes the keep-alive ping interval live (WebSocketPingInterval). */
@@ -177,6 +241,9 @@ export class OcppLink {
     this.client.on('badMessage', ({ error }: { error: Error }) => log.warn({ err: error.message }, 'malformed frame from CSMS answered with an error'));
     this.client.on('strictValidationFailure', ({ method, error, outbound }: { method: string; error: Error; outbound: boolean }) =>
       log.error({ action: method, outbound, err: error.message }, 'OCPP schema validation failed'),
+    );
+    this.client.on('offloadFailure', ({ bytes, error }: { bytes: number; error: Error }) =>
+      log.error({ bytes, err: error.message }, 'a large frame from the CSMS was lost: its parser thread failed (the CSMS call gets no answer)'),
     );
     this.client.on('socketError', (err: Error) => log.warn({ err: describeError(err) }, 'CSMS socket error'));
   }

@@ -68,7 +68,7 @@ const ERROR_CODE: Record<string, string> = {
 };
 
 /** The build's precompiled 1.6 validators (dist/ocpp16-validators.cjs), found from the package root. */
-function precompiledFile(): string | null {
+export function precompiledFile(): string | null {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(join(dir, 'package.json'))) {

@@ -37,6 +37,9 @@ const META_ACTIVE = 'localList.active';
 const META_VERSION = 'localList.version';
 const META_SIZE = 'localList.size';
 
+/** Work per bulk-write transaction before the event loop gets a turn (the stall goal is 20 ms). */
+const SLICE_MS = 6;
+
 /** Lets timers, I/O and the control loop run between chunks. */
 export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -186,13 +189,23 @@ export class LocalListStore implements LocalListLookup {
     }
   }
 
-  /** Runs `each` over the items, `chunkRows` of them per SQLite transaction, yielding between chunks. */
+  /**
+   * Runs `each` over the items in SQLite transactions of at most `chunkRows` rows and about SLICE_MS of work
+   * (checked every 64 rows: a slow card or a first fill of a new file takes longer per row), yielding between.
+   */
   private async chunked<T>(items: readonly T[], each: (item: T) => void): Promise<void> {
-    const chunk = this.db.transaction((from: number, to: number) => {
-      for (let i = from; i < to; i++) each(items[i]!);
+    const chunk = this.db.transaction((from: number): number => {
+      const until = performance.now() + SLICE_MS;
+      const end = Math.min(items.length, from + this.chunkRows);
+      let i = from;
+      while (i < end) {
+        each(items[i++]!);
+        if ((i & 63) === 0 && performance.now() > until) break;
+      }
+      return i;
     });
-    for (let from = 0; from < items.length; from += this.chunkRows) {
-      chunk(from, Math.min(items.length, from + this.chunkRows));
+    for (let from = 0; from < items.length; ) {
+      from = chunk(from);
       await yieldToLoop();
     }
   }
