@@ -56,7 +56,27 @@ export interface ModbusBusConfig {
 /** 'estimated': no meter fitted; energy estimated from the offered current (not billing-grade). */
 export type MeterHwConfig = { driver: 'estimated' } | { driver: 'modbus'; bus: string; model: MeterModel; address: number };
 
+/** A house load as one value for every phase, or per phase [L1, L2, L3], amps. */
+export type HouseLoadA = number | readonly [number, number, number];
+
+/**
+ * The site's grid (house) meter at the grid connection: it measures the house and every charger, per phase.
+ * 'modbus' on a hal.modbus bus (driver rpi), 'sim' a simulated one whose phases carry a settable house
+ * load (initially houseA, default 0) plus what the simulated connectors draw (driver sim).
+ */
+export type GridMeterConfig = { driver: 'modbus'; bus: string; model: MeterModel; address: number } | { driver: 'sim'; houseA?: HouseLoadA };
+
 export type TemperatureHwConfig = { driver: 'sim' } | { driver: 'cpu'; path: string } | { driver: 'ds18b20'; path: string };
+
+/**
+ * The proximity pilot (PP) of a socket, read on a spare channel of the pilot's MCP3008: PP pulled up through
+ * pullUpOhms to pullUpV (absent: the ADC's vrefV, i.e. ratiometric), the cable's resistor to PE below it.
+ */
+export interface ProximityHwConfig {
+  channel: number;
+  pullUpOhms: number;
+  pullUpV?: number;
+}
 
 export interface ConnectorHwConfig {
   pilot: PilotHwConfig;
@@ -67,6 +87,8 @@ export interface ConnectorHwConfig {
   led: { red?: GpioPin; green?: GpioPin; blue?: GpioPin };
   meter: MeterHwConfig;
   temperature: TemperatureHwConfig;
+  /** Sockets only (a tethered cable has no PP to read); absent when the PP is not wired. */
+  proximity?: ProximityHwConfig;
 }
 
 export type RfidHwConfig =
@@ -78,4 +100,6 @@ export interface RpiHwConfig {
   modbus: ModbusBusConfig[];
   connectors: ConnectorHwConfig[];
   rfid: RfidHwConfig;
+  /** Absent: no grid meter. Read by both drivers (main passes the whole hal section as createHal's hw). */
+  gridMeter?: GridMeterConfig;
 }

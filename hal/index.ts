@@ -10,7 +10,10 @@ import type { SimControl } from './sim/index.js';
 export interface HalConfig {
   driver: 'sim' | 'rpi';
   connectors: Array<{ tethered: boolean; phases: 1 | 3 }>;
-  /** The real hardware (pins, buses, devices); required for driver 'rpi'. */
+  /**
+   * The hal section: the real hardware (pins, buses, devices), required for driver 'rpi'; its gridMeter
+   * entry is read by both drivers ({ driver: sim } for 'sim', { driver: modbus, ... } for 'rpi').
+   */
   hw?: RpiHwConfig;
   /** Where the simulator keeps its meter registers across restarts (a real meter keeps its own). */
   stateDir?: string;
@@ -26,8 +29,17 @@ export async function createHal(cfg: HalConfig, clock: Clock): Promise<CreatedHa
   switch (cfg.driver) {
     case 'sim': {
       const { createSimHal } = await import('./sim/index.js');
+      const grid = cfg.hw?.gridMeter;
+      if (grid && grid.driver !== 'sim') {
+        throw new HalError('hal', `grid meter driver ${JSON.stringify(grid.driver)} needs hal.driver rpi; the simulator has { driver: sim }`);
+      }
       const hal = createSimHal(
-        { connectors: cfg.connectors.length, tethered: cfg.connectors.every((c) => c.tethered), ...(cfg.stateDir ? { stateDir: cfg.stateDir } : {}) },
+        {
+          connectors: cfg.connectors.length,
+          tethered: cfg.connectors.every((c) => c.tethered),
+          ...(cfg.stateDir ? { stateDir: cfg.stateDir } : {}),
+          ...(grid ? { gridMeter: { houseA: grid.houseA } } : {}),
+        },
         clock,
       );
       return { hal, sim: hal.control };

@@ -195,6 +195,28 @@ export interface TemperatureSensor {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Proximity pilot (PP) of a Type 2 socket: the plugged cable's current rating (REFERENCE.md 2)
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * Current rating, amps, coded by the PP-PE resistor in the cable's plug (IEC 61851-1): 1.5 kΩ 13 A,
+ * 680 Ω 20 A, 220 Ω 32 A, 100 Ω 63 A (70 A single-phase). 20 is reported as 20: any derating is the app's.
+ */
+export type CableRating = 13 | 20 | 32 | 63;
+
+export interface ProximityPilot {
+  /** The ratings this front-end can tell apart. */
+  readonly capabilities: { ratings: readonly CableRating[] };
+  /**
+   * One reading of the PP line: the plugged cable's rating, or null when no cable is detected (PP open, or
+   * above the 13 A band). Rejects with HalError, the message naming the cause, when the PP cannot be read
+   * (I/O) or the reading is outside every band (PP shorted to PE, or a level the wiring cannot produce).
+   * Persistent conditions are the app's to turn into a fault; the driver keeps no state between reads.
+   */
+  read(): Promise<CableRating | null>;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Status indicator (LED)
 // ---------------------------------------------------------------------------------------------------
 
@@ -224,6 +246,8 @@ export interface ConnectorHal {
   meter: EnergyMeter;
   /** null for a tethered cable. */
   lock: ConnectorLock | null;
+  /** Cable rating from the PP contact; null for a tethered cable or when the PP is not wired. */
+  proximity: ProximityPilot | null;
   rcm: ResidualCurrentMonitor;
   temperature: TemperatureSensor;
   indicator: StatusIndicator;
@@ -233,6 +257,11 @@ export interface Hal {
   readonly kind: 'sim' | 'rpi';
   connectors: ConnectorHal[];
   rfid: RfidReader;
+  /**
+   * The site's grid (house) meter at the grid connection, measuring the house and every charger per phase
+   * (MeterReading.currentA), for load balancing; null when none is configured. Rejects like any meter.
+   */
+  gridMeter: EnergyMeter | null;
   /** Drive every output to its safe state (contactors open, CP steady) and release devices. */
   close(): Promise<void>;
   /**

@@ -10,6 +10,7 @@ import { CardTap } from './auth/card-tap.js';
 import { accept, refuse, type AuthorizationDecision, type LastAuthorization } from './auth/refusal.js';
 import { ReservationService } from './auth/reservations.js';
 import { StandaloneAuthorizer } from './auth/standalone.js';
+import { ChargingLimits } from './charging/limits.js';
 import type { Config } from './config/schema.js';
 import { IndicatorDriver } from './connector/indicator.js';
 import { ConnectorRuntime } from './connector/runtime.js';
@@ -20,6 +21,7 @@ import { TransactionService, type MeterPolicy } from './ocpp/transactions.js';
 import { reportOf, viewOf, type ConnectorReportView, type ConnectorViewOf } from './reports.js';
 import { buildStatus, type StatusView } from './status.js';
 import type { Db } from './store/db.js';
+import { ChargingProfileStore } from './store/charging-profiles.js';
 import { LocalListStore } from './store/local-list.js';
 import type { Settings } from './store/settings.js';
 
@@ -46,6 +48,10 @@ export class Controller {
   readonly reservations: ReservationService;
   /** The local authorization list (OCPP 1.6 3.5.1), changed only by SendLocalList. */
   readonly localList: LocalListStore;
+  /** The offered current of each connector and the constraint that sets it (src/charging/limits.ts). */
+  readonly charging: ChargingLimits;
+  /** Installed charging profiles (OCPP Smart Charging, used by src/ocpp/smart-charging.ts). */
+  readonly profileStore: ChargingProfileStore;
   /** Online authorization (set by the OCPP adapter); standalone allow-list / free vend otherwise. */
   authorizer: (idTag: string) => Promise<AuthorizationDecision>;
   ocppView: () => { connected: boolean; registration: string } = () => ({ connected: false, registration: 'NotConfigured' });
@@ -81,6 +87,15 @@ export class Controller {
     this.availability = new Availability(deps.settings, this.connectors);
     this.reservations = this.createReservations();
     this.localList = new LocalListStore(deps.db);
+    this.profileStore = new ChargingProfileStore(deps.db);
+    this.charging = new ChargingLimits({
+      clock,
+      log: log.child({ module: 'charging' }),
+      now: () => Date.parse(this.now()),
+      connectors: this.connectors,
+      maxCurrentA: (id) => config.connectors[id - 1]?.maxCurrentA ?? 6,
+      thermal: { fromC: config.temperature.derateFromC, tripC: config.temperature.tripC },
+    });
     this.cards = new CardTap(this, { log: log.child({ module: 'auth' }), indicators: this.indicators, now: () => this.now() });
     this.transactions = new TransactionService({
       db: deps.db,
@@ -107,6 +122,7 @@ export class Controller {
     if (recovered.length > 0) this.deps.log.warn({ transactions: recovered.map((t) => t.localId), reason }, 'transactions left open by the last run stopped');
     this.deps.settings?.setMetaValue('lastExit', 'running');
     for (const c of this.connectors) c.start();
+    this.charging.start();
     this.availability.restore();
     this.reservations.restore();
     this.faults.onChange((id, faults) => {
@@ -139,6 +155,7 @@ export class Controller {
     for (const u of this.unsubscribe.splice(0)) u();
     this.transactions.stop();
     this.reservations.stop();
+    this.charging.stop();
     for (const c of this.connectors) c.stop();
   }
 

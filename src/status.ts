@@ -2,6 +2,7 @@
 // Must not: change anything.
 
 import type { LastAuthorization } from './auth/refusal.js';
+import type { ConnectorLimitView } from './charging/connector-limit.js';
 import type { Controller } from './controller.js';
 import type { ActiveFault } from './faults/registry.js';
 
@@ -29,6 +30,8 @@ export interface ConnectorView {
   reservation?: { id: number; idTag: string; expiryDate: string } | null;
   /** The last card decision on this connector, with the sentence for the driver (absent from older daemons). */
   lastAuthorization?: LastAuthorization | null;
+  /** The current this connector may offer now and the constraint that sets it (absent from older daemons). */
+  limit?: ConnectorLimitView | null;
 }
 
 export interface StatusView {
@@ -74,6 +77,7 @@ export function buildStatus(ctl: Controller): StatusView {
         faults: faultViews(ctl.faults.list(c.id)),
         reservation: reservationView(ctl, c.id),
         lastAuthorization: ctl.lastAuthorization(c.id),
+        limit: ctl.charging.view(c.id),
       };
     }),
   };

@@ -1,7 +1,8 @@
 // One connector's real (Raspberry Pi) devices built from its ConnectorHwConfig: contactor, pilot front-end,
-// RCM, lock, LED and temperature (the meter is built elsewhere and passed in). Owns: creation order (the
-// coil is exported at its off level first), the safe shutdown order (contactor off FIRST, then pilot +12 V,
-// lock motor off, LEDs off, release) and a synchronous emergencyOff for process 'exit' handlers.
+// RCM, lock, LED, temperature and a socket's PP on the pilot's ADC (the meter is built elsewhere and passed
+// in). Owns: creation order (the coil is exported at its off level first), the safe shutdown order
+// (contactor off FIRST, then pilot +12 V, lock motor off, LEDs off, release) and a synchronous emergencyOff
+// for process 'exit' handlers.
 // Must not: know about charging, OCPP or the other connectors.
 //
 // Release keeps the contactor coil and the lock motor outputs EXPORTED at their off level (gpio.ts
@@ -23,6 +24,7 @@ import { RpiLock } from './lock.js';
 import { errText } from './optional-import.js';
 import { RpiPilot } from './pilot.js';
 import { CpSampler } from './pilot-sampler.js';
+import { RpiProximity } from './proximity.js';
 import { SysfsPwm } from './pwm.js';
 import { RpiRcm } from './rcd.js';
 import { SysfsTemperature } from './temperature.js';
@@ -54,6 +56,7 @@ interface Devices {
   rcm: RpiRcm;
   indicator: RpiIndicator;
   pilot: RpiPilot;
+  proximity: RpiProximity | null;
 }
 
 export async function createRpiConnector(id: number, hw: ConnectorHwConfig, gpio: GpioConfig, deps: RpiConnectorDeps): Promise<RpiConnector> {
@@ -122,7 +125,14 @@ function openDevices(id: number, hw: ConnectorHwConfig, bank: GpioBank, adc: CpA
   const device = `pilot:${id}`;
   const sampler = new CpSampler(adc, hw.pilot, clock, out.peakReset, device);
   const pilot = new RpiPilot(device, { pwm: new SysfsPwm(hw.pilot.pwm, device), sampler, enable: out.enable }, clock);
-  return { contactor, lock, rcm, indicator, pilot };
+  return { contactor, lock, rcm, indicator, pilot, proximity: proximityFor(id, hw, adc) };
+}
+
+/** The socket's PP on the pilot's ADC; refused on a tethered cable (no lock entry), which has no PP to read. */
+function proximityFor(id: number, hw: ConnectorHwConfig, adc: CpAdc): RpiProximity | null {
+  if (!hw.proximity) return null;
+  if (!hw.lock) throw new HalError(`proximity:${id}`, 'a tethered cable (no lock entry) has no PP to read: remove the proximity entry');
+  return new RpiProximity(adc, hw.pilot.adc, hw.proximity, `proximity:${id}`);
 }
 
 function assemble(id: number, d: Devices, temperature: TemperatureSensor, meter: EnergyMeter, release: () => Error[]): RpiConnector {
@@ -149,7 +159,7 @@ function assemble(id: number, d: Devices, temperature: TemperatureSensor, meter:
     const failed = [...emergencyOff(), ...release()];
     if (failed.length > 0) throw new HalError(`connector:${id}`, `close: ${failed.map(errText).join('; ')}`);
   };
-  const hal: ConnectorHal = { id, pilot: d.pilot, contactor: d.contactor, meter, lock: d.lock, rcm: d.rcm, temperature, indicator: d.indicator };
+  const hal: ConnectorHal = { id, pilot: d.pilot, contactor: d.contactor, meter, lock: d.lock, proximity: d.proximity, rcm: d.rcm, temperature, indicator: d.indicator };
   return {
     hal,
     emergencyOff,

@@ -1,5 +1,6 @@
 // The Raspberry Pi board: builds every connector's real devices from the hardware config, the Modbus
-// meters on their shared buses (or an estimating meter where none is fitted) and the RFID reader.
+// meters on their shared buses (or an estimating meter where none is fitted), the site's grid meter (on the
+// same buses, so one queue per line) and the RFID reader.
 // Owns: creation (a failure half-way releases what was built), the fail-safe teardown order (every
 // contactor off first, then the rest). Must not: hold charging logic. Loaded lazily by createHal, so
 // hardware packages are never imported on x86 CI.
@@ -48,6 +49,7 @@ class NoRfid implements RfidReader {
 
 interface MeterSet {
   meters: (EnergyMeter | null)[];
+  grid: EnergyMeter | null;
   close: () => Promise<void>;
 }
 
@@ -61,7 +63,7 @@ export async function createRpiHal(opts: RpiHalOptions, clock: Clock, deps: RpiH
   try {
     for (const [i, chw] of hw.connectors.entries()) built.push(await buildConnector(i, chw, opts, modbus, clock, deps));
     const rfid = deps.rfid ?? (await openRfid(hw, clock));
-    return assemble(built, rfid, modbus.close);
+    return assemble(built, rfid, modbus);
   } catch (err) {
     // Coils first (they were exported at their off level; make sure), then release lines, buses, ADCs.
     forceCoilsOff(built);
@@ -91,20 +93,24 @@ async function buildConnector(i: number, chw: ConnectorHwConfig, opts: RpiHalOpt
   return conn;
 }
 
+/** Connector meters and the grid meter in one set of buses: a meter sharing a line shares its request queue. */
 async function openMeters(hw: RpiHwConfig, clock: Clock, deps: RpiHalDeps): Promise<MeterSet> {
   const specs = hw.connectors.map((c, i) => (c.meter.driver === 'modbus' && !deps.meters?.[i] ? { index: i, ...c.meter } : null));
-  const wanted = specs.filter((s): s is NonNullable<typeof s> => s !== null);
-  if (wanted.length === 0) return { meters: [], close: async () => {} };
+  const wanted = specs.filter((s): s is NonNullable<typeof s> => s !== null).map(({ index, bus, model, address }) => ({ index, bus, model, address }));
+  const grid = hw.gridMeter;
+  if (grid?.driver === 'sim') throw new HalError('hal', 'a simulated grid meter ({ driver: sim }) needs hal.driver sim; on a Pi use { driver: modbus, bus, model, address }');
+  const all = [...wanted, ...(grid ? [{ index: -1, bus: grid.bus, model: grid.model, address: grid.address }] : [])];
+  if (all.length === 0) return { meters: [], grid: null, close: async () => {} };
   const { createModbusMeters } = await import('../modbus/index.js');
-  const used = new Set(wanted.map((s) => s.bus));
+  const used = new Set(all.map((s) => s.bus));
   const made = await createModbusMeters(
     hw.modbus.filter((b) => used.has(b.id)),
-    wanted.map(({ bus, model, address }) => ({ bus, model, address })),
+    all.map(({ bus, model, address }) => ({ bus, model, address })),
     clock,
   );
   const meters: (EnergyMeter | null)[] = hw.connectors.map(() => null);
   wanted.forEach((s, k) => (meters[s.index] = made.meters[k] ?? null));
-  return { meters, close: () => made.close() };
+  return { meters, grid: grid ? (made.meters[wanted.length] ?? null) : null, close: () => made.close() };
 }
 
 async function openRfid(hw: RpiHwConfig, clock: Clock): Promise<ClosableReader> {
@@ -130,7 +136,7 @@ function forceCoilsOff(built: readonly RpiConnector[]): void {
   }
 }
 
-function assemble(built: RpiConnector[], rfid: ClosableReader, closeMeters: () => Promise<void>): RpiHal {
+function assemble(built: RpiConnector[], rfid: ClosableReader, modbus: MeterSet): RpiHal {
   let closed = false;
   let closing: Promise<void> | null = null;
   const emergencyOff = (): void => {
@@ -141,7 +147,7 @@ function assemble(built: RpiConnector[], rfid: ClosableReader, closeMeters: () =
   const close = async (): Promise<void> => {
     emergencyOff();
     closed = true;
-    const results = await Promise.allSettled([...built.map((c) => c.close()), closeMeters(), (async () => rfid.close?.())()]);
+    const results = await Promise.allSettled([...built.map((c) => c.close()), modbus.close(), (async () => rfid.close?.())()]);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => errText(r.reason));
     if (failed.length > 0) throw new HalError('hal', `close: ${failed.join('; ')}`);
   };
@@ -149,6 +155,7 @@ function assemble(built: RpiConnector[], rfid: ClosableReader, closeMeters: () =
     kind: 'rpi',
     connectors: built.map((c) => c.hal),
     rfid,
+    gridMeter: modbus.grid,
     emergencyOff,
     close: () => (closing ??= close()),
   };

@@ -7,9 +7,10 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Clock } from '../clock.js';
 import { HalError } from '../errors.js';
-import type { ConnectorHal, EnergyMeter, MeterReading, PilotSample } from '../types.js';
+import type { CableRating, ConnectorHal, EnergyMeter, MeterReading, PilotSample } from '../types.js';
 import { SimContactor, SimIndicator, SimLock, SimPilot, SimRcm, SimTemperature, type BoardLink } from './devices.js';
 import { currentFromDuty, defaultEv, pilotSample, updateS2, type EvModel } from './ev.js';
+import { CABLE_RATINGS, isCableRating, SimProximity } from './proximity.js';
 
 export const SIM_FAULTS = [
   'rcd',
@@ -46,6 +47,8 @@ export class SimConnectorBoard implements BoardLink {
   readonly pilot = new SimPilot(this);
   readonly contactor = new SimContactor(this);
   readonly lock: SimLock | null;
+  /** The socket's PP; null with a tethered cable. */
+  readonly proximity: SimProximity | null;
   readonly rcm = new SimRcm();
   readonly temperature = new SimTemperature();
   readonly indicator = new SimIndicator();
@@ -59,6 +62,7 @@ export class SimConnectorBoard implements BoardLink {
   private pendingSample: unknown = null;
   private readonly stateFile: string | null;
   private savedWh = Number.NaN;
+  private ppShorted = false;
 
   constructor(
     readonly id: number,
@@ -67,6 +71,8 @@ export class SimConnectorBoard implements BoardLink {
   ) {
     this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
     this.lock = options.tethered ? null : new SimLock(this);
+    const ppLine = () => ({ plugged: this.ev.plugged, cableRatingA: this.ev.cableRatingA, shorted: this.ppShorted });
+    this.proximity = options.tethered ? null : new SimProximity(ppLine, `proximity:${id}`);
     this.stateFile = options.stateFile ?? null;
     this.energyWh = options.initialEnergyWh ?? readRegister(this.stateFile);
     this.integratedAt = clock.now();
@@ -83,6 +89,7 @@ export class SimConnectorBoard implements BoardLink {
       contactor: this.contactor,
       meter: this.meter,
       lock: this.lock,
+      proximity: this.proximity,
       rcm: this.rcm,
       temperature: this.temperature,
       indicator: this.indicator,
@@ -122,6 +129,23 @@ export class SimConnectorBoard implements BoardLink {
     this.integrate();
     Object.assign(this.ev, patch);
     this.refresh(true);
+  }
+
+  /** The rating coded in the EV's cable (default 32 A), read through the PP while plugged. Sockets only. */
+  setCableRating(rating: CableRating): void {
+    this.socketOnly('a cable rating');
+    if (!isCableRating(rating)) throw new HalError('sim-ev', `cable rating ${JSON.stringify(rating)} is not one of ${CABLE_RATINGS.join(', ')}`);
+    this.ev.cableRatingA = rating;
+  }
+
+  /** PP shorted to PE (true) or repaired (false): reads reject until repaired. Sockets only. */
+  setProximityShorted(shorted: boolean): void {
+    this.socketOnly('a PP short');
+    this.ppShorted = shorted;
+  }
+
+  private socketOnly(what: string): void {
+    if (!this.proximity) throw new HalError('sim-ev', `connector ${this.id} has a tethered cable: no PP, so ${what} cannot be set`);
   }
 
   setFault(fault: SimFault, active: boolean): void {

@@ -2,7 +2,7 @@
 // draws. Pure data and functions; the board (board.ts) couples it to the pilot and contactor.
 // Must not: keep time or talk to devices.
 
-import type { PilotOutput, PilotSample, RawPilotState } from '../types.js';
+import type { CableRating, PilotOutput, PilotSample, RawPilotState } from '../types.js';
 
 export interface EvModel {
   plugged: boolean;
@@ -18,6 +18,8 @@ export interface EvModel {
   opensS2OnPwmOff: boolean;
   /** Ignores PWM until it has seen state F once (REFERENCE.md 1.4 wake-up). */
   asleep: boolean;
+  /** Rating coded in the (detachable) cable's plug, read through the PP (REFERENCE.md 2). */
+  cableRatingA: CableRating;
 }
 
 export function defaultEv(): EvModel {
@@ -30,6 +32,7 @@ export function defaultEv(): EvModel {
     needsVentilation: false,
     opensS2OnPwmOff: true,
     asleep: false,
+    cableRatingA: 32,
   };
 }
 

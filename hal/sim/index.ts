@@ -1,14 +1,18 @@
-// The simulated board: N coupled connectors plus a shared RFID reader, and the control surface over them.
+// The simulated board: N coupled connectors plus a shared RFID reader and, when configured, the site's grid
+// meter (grid.ts), and the control surface over them.
 // Must not: be imported by real-hardware code paths (createHal loads it lazily).
 
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
+import type { HouseLoadA } from '../config.js';
 import { HalError } from '../errors.js';
 import type { Hal } from '../types.js';
 import { SimConnectorBoard, type SimTimings } from './board.js';
 import { SimRfid } from './devices.js';
+import { SimGrid } from './grid.js';
 
 export { SIM_FAULTS, SimConnectorBoard, type SimFault } from './board.js';
+export { HOUSE_LOAD_EXPECTED, isHouseLoad, MAX_HOUSE_A, SimGrid, type SimGridState } from './grid.js';
 export { ManualClock } from './manual-clock.js';
 
 export interface SimOptions {
@@ -17,11 +21,15 @@ export interface SimOptions {
   timings?: Partial<SimTimings>;
   /** Directory for sim-meter-<id>.json: the simulated meter registers survive a restart. */
   stateDir?: string;
+  /** Fit a simulated grid meter (house load initially houseA, default 0 A); absent: no grid meter. */
+  gridMeter?: { houseA?: HouseLoadA };
 }
 
 export interface SimControl {
   connector(id: number): SimConnectorBoard;
   readonly rfid: SimRfid;
+  /** The site's grid connection (house load, grid meter failure); null without a grid meter. */
+  readonly grid: SimGrid | null;
 }
 
 export interface SimHal extends Hal {
@@ -39,8 +47,10 @@ export function createSimHal(options: SimOptions, clock: Clock): SimHal {
     return board;
   });
   const rfid = new SimRfid();
+  const grid = options.gridMeter ? new SimGrid(boards, clock, options.gridMeter) : null;
   const control: SimControl = {
     rfid,
+    grid,
     connector(id) {
       const board = boards[id - 1];
       if (!board) throw new HalError('sim', `no connector ${id} (have 1-${boards.length})`);
@@ -51,6 +61,7 @@ export function createSimHal(options: SimOptions, clock: Clock): SimHal {
     kind: 'sim',
     connectors: boards.map((b) => b.hal()),
     rfid,
+    gridMeter: grid?.meter ?? null,
     control,
     async close() {
       for (const b of boards) {

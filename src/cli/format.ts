@@ -39,9 +39,22 @@ export function formatConnector(c: ConnectorStatus, options: FormatOptions): str
     `  ${c.transaction ? formatSession(c.transaction, options) : 'no session'}`,
     `  meter ${formatWh(c.energyWh)}, ${formatPower(c.powerW)}`,
   ];
+  if (c.limit) lines.push(`  limit ${formatCurrent(c.limit.amps)} set by ${LIMIT_WORDS[c.limit.source] ?? c.limit.source}`);
   if (c.faults.length > 0) lines.push(`  faults: ${c.faults.map(formatFault).join('; ')}`);
   return lines;
 }
+
+/** What sets a connector's limit, in words for `evse status`. */
+const LIMIT_WORDS: Record<string, string> = {
+  'connector-max': 'the configured maximum',
+  cable: 'the cable rating',
+  'charge-point-max': 'the CSMS charge point limit',
+  'tx-profile': 'the CSMS profile of this session',
+  'tx-default-profile': 'the CSMS default profile',
+  site: 'site load balancing',
+  thermal: 'temperature derating',
+  'invalid-id': 'the CSMS refusing the card',
+};
 
 export function formatSession(tx: TransactionStatus, options: FormatOptions): string {
   return `session ${tx.id} by ${tx.idTag} since ${formatStartTime(tx.startedAt, options)}, ${formatKWh(tx.energyWh)}`;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { GpioPin, RpiHwConfig } from '../../hal/config.js';
 import { worstDetectionMs } from '../../hal/rpi/pilot-timing.js';
+import { PP_DEFAULT_PULL_UP_OHMS } from '../../hal/rpi/proximity.js';
 
 const error = (what: string) => ({ error: what });
 
@@ -103,6 +104,15 @@ const temperatureSchema = z.discriminatedUnion(
   error('a temperature sensor: { driver: cpu | ds18b20 }'),
 );
 
+// The socket's PP on a spare channel of the pilot's MCP3008 (hal/rpi/proximity.ts): pulled up through
+// pullUpOhms to pullUpV (absent: the ADC's vrefV). Cross-checked below: socket only, MCP3008 only.
+const ohms = error('a number of ohms between 100 and 10000');
+const proximitySchema = z.strictObject({
+  channel: intIn(0, 7).default(2),
+  pullUpOhms: z.number(ohms).min(100, ohms).max(10_000, ohms).default(PP_DEFAULT_PULL_UP_OHMS),
+  pullUpV: z.number(error('a positive number of volts')).positive(error('a positive number of volts')).optional(),
+});
+
 const connectorHwSchema = z.strictObject({
   pilot: pilotSchema,
   contactor: z.strictObject({ coil: gpioPin(), mirror: gpioPin(true).optional() }),
@@ -111,6 +121,7 @@ const connectorHwSchema = z.strictObject({
   led: z.strictObject({ red: gpioPin().optional(), green: gpioPin().optional(), blue: gpioPin().optional() }).prefault({}),
   meter: meterSchema.prefault({ driver: 'estimated' }),
   temperature: temperatureSchema.prefault({ driver: 'cpu' }),
+  proximity: proximitySchema.optional(),
 });
 
 const busSchema = z.strictObject({
@@ -154,6 +165,7 @@ export const halSchema = z
     checkBuses(hal, ctx);
     checkPins(hal, ctx);
     checkChannels(hal, ctx);
+    checkProximity(hal, ctx);
   });
 
 export type HalSection = z.infer<typeof halSchema>;
@@ -213,6 +225,25 @@ function checkChannels(hal: HalSection, ctx: Ctx): void {
     const device = adc.type === 'ads1115' ? `i2c-${adc.bus}@0x${adc.address.toString(16)}` : adc.device;
     for (const which of adc.highChannel === adc.lowChannel ? (['highChannel'] as const) : (['highChannel', 'lowChannel'] as const)) {
       claim(`adc:${device}:${adc[which]}`, `hal.connectors[${i}].pilot.adc.${which}`, ['connectors', i, 'pilot', 'adc', which], `${device} channel ${adc[which]}`);
+    }
+    const pp = c.proximity?.channel;
+    if (pp !== undefined) claim(`adc:${device}:${pp}`, `hal.connectors[${i}].proximity.channel`, ['connectors', i, 'proximity', 'channel'], `${device} channel ${pp}`);
+  });
+}
+
+/** A PP entry needs a socket (a tethered cable has none), an MCP3008 pilot ADC and a pull-up within its range. */
+function checkProximity(hal: HalSection, ctx: Ctx): void {
+  hal.connectors.forEach((c, i) => {
+    const pp = c.proximity;
+    if (!pp) return;
+    const at = ['connectors', i, 'proximity'];
+    if (!c.lock) issue(ctx, at, 'a tethered cable has no PP to read (this connector has no lock entry)', 'no proximity entry on a tethered connector', 'a proximity entry');
+    const adc = c.pilot.adc;
+    if (adc.type !== 'mcp3008') {
+      const msg = "the proximity entry reads the PP on this ADC, and an ADS1115's 2 ms conversions would interleave with the CP sampler's";
+      issue(ctx, ['connectors', i, 'pilot', 'adc', 'type'], msg, 'mcp3008 (or no proximity entry)', adc.type);
+    } else if (pp.pullUpV !== undefined && pp.pullUpV > adc.vrefV) {
+      issue(ctx, [...at, 'pullUpV'], `above the ADC's vrefV ${adc.vrefV} V: an open PP would saturate the ADC and read as a cable`, `at most ${adc.vrefV}`, pp.pullUpV);
     }
   });
 }

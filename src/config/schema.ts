@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import { UID_FORMATS } from '../auth/id-tag.js';
+import { chargingSchema } from './charging-schema.js';
 import { halSchema } from './hal-schema.js';
 
 const ID_TAG = /^[\x21-\x7E]{1,20}$/;
@@ -67,7 +68,12 @@ const temperatureSchema = section({
   pollIntervalMs: intIn(500, 60_000).default(5000),
   tripC: z.number({ error: 'a number' }).default(71),
   resumeC: z.number({ error: 'a number' }).default(62),
+  /** Above this the offered current falls linearly to 6 A at tripC (thermal derating). */
+  derateFromC: z.number({ error: 'a number' }).default(60),
 }).superRefine((t, ctx) => {
+  if (t.derateFromC >= t.tripC) {
+    ctx.addIssue({ code: 'custom', message: 'derateFromC must be below tripC', path: ['derateFromC'], params: { expected: `a number below ${t.tripC}`, found: t.derateFromC } });
+  }
   if (t.resumeC < t.tripC) return;
   ctx.addIssue({
     code: 'custom',
@@ -160,6 +166,8 @@ export const configSchema = section({
     offlineAfterFailures: intIn(1, 20).default(3),
   }).prefault({}),
   temperature: temperatureSchema.prefault({}),
+  /** Smart charging and load management. */
+  charging: chargingSchema.prefault({}),
   /** Reported in BootNotification. */
   identity: section({
     vendor: nonEmptyString('a vendor name (max 20 characters)').max(20).default('OpenEVSE-Pi'),

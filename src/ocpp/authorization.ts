@@ -64,10 +64,7 @@ export class OcppAuthorization {
       current: (id) => controller.transactions.current(id),
       registerWh: (id) => controller.connector(id)?.poller.last?.energyImportWh ?? null,
       stopDeAuthorized: (id) => controller.stopSession(id, 'DeAuthorized', { keepLocked: true }),
-      setLimit: (id, amps) => {
-        const c = controller.connector(id);
-        c?.setCurrentLimit(amps ?? c.context.maxCurrentA);
-      },
+      setLimit: (id, amps) => controller.charging.set(id, 'invalid-id', amps),
       log: log.child({ module: 'auth' }),
     });
     for (const c of controller.connectors) {

@@ -1,4 +1,4 @@
-// OCPP 1.6 configuration keys (Core 9.1, Local Auth List Management 9.2, Reservation 9.3) as data, and the charge point's current value of each.
+// OCPP 1.6 configuration keys (Core 9.1, Local Auth List Management 9.2, Reservation 9.3, Smart Charging 9.4) as data, and the charge point's current value of each.
 // Owns: the key table (type, range or allowed members, read-only flag, default), validation and normal
 // form of values, precedence (persisted CSMS change > config-file override > default), persisting
 // accepted changes and telling subscribers about them.
@@ -6,6 +6,9 @@
 // or write anything but accepted ChangeConfiguration values to the store.
 
 import type { Settings } from '../store/settings.js';
+import { bad, normalize, overrideProblems } from './config-values.js';
+
+export { normalize, overrideProblems, type Normalized } from './config-values.js';
 
 /** Measurands this charge point can sample; the only members allowed in the measurand CSL keys. */
 export const SUPPORTED_MEASURANDS = [
@@ -39,6 +42,7 @@ export interface StringSpec { type: 'string'; readonly: boolean; default: string
 export type KeySpec = IntegerSpec | BooleanSpec | CslSpec | StringSpec;
 
 export type IntegerKey =
+  | 'ChargeProfileMaxStackLevel' | 'ChargingScheduleMaxPeriods' | 'MaxChargingProfilesInstalled'
   | 'BlinkRepeat' | 'ClockAlignedDataInterval' | 'ConnectionTimeOut' | 'ConnectorPhaseRotationMaxLength'
   | 'GetConfigurationMaxKeys' | 'HeartbeatInterval' | 'LightIntensity' | 'LocalAuthListMaxLength' | 'MaxEnergyOnInvalidId'
   | 'MeterValuesAlignedDataMaxLength' | 'MeterValuesSampledDataMaxLength' | 'MeterValueSampleInterval'
@@ -46,11 +50,13 @@ export type IntegerKey =
   | 'SendLocalListMaxLength' | 'StopTxnSampledDataMaxLength' | 'SupportedFeatureProfilesMaxLength' | 'TransactionMessageAttempts'
   | 'TransactionMessageRetryInterval' | 'WebSocketPingInterval';
 export type BooleanKey =
+  | 'ConnectorSwitch3to1PhaseSupported'
   | 'AllowOfflineTxForUnknownId' | 'AuthorizationCacheEnabled' | 'AuthorizeRemoteTxRequests'
   | 'LocalAuthListEnabled' | 'LocalAuthorizeOffline' | 'LocalPreAuthorize' | 'ReserveConnectorZeroSupported'
   | 'StopTransactionOnEVSideDisconnect'
   | 'StopTransactionOnInvalidId' | 'UnlockConnectorOnEVSideDisconnect';
 export type CslKey =
+  | 'ChargingScheduleAllowedChargingRateUnit'
   | 'ConnectorPhaseRotation' | 'MeterValuesAlignedData' | 'MeterValuesSampledData' | 'StopTxnAlignedData'
   | 'StopTxnSampledData' | 'SupportedFeatureProfiles';
 export type CoreKey = IntegerKey | BooleanKey | CslKey;
@@ -87,22 +93,32 @@ function phaseRotation(connectors: number): CslSpec {
 }
 
 const PROFILES: CslSpec = {
-  type: 'csl', readonly: true, default: 'Core,LocalAuthListManagement,Reservation,RemoteTrigger', members: FEATURE_PROFILES,
+  type: 'csl', readonly: true, default: 'Core,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger', members: FEATURE_PROFILES,
   maxLength: FEATURE_PROFILES.length, expected: `profiles among ${FEATURE_PROFILES.join(', ')}`,
 };
 const SAMPLED = 'Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage,Current.Offered,Temperature';
 
-/** Every key of OCPP 1.6 sections 9.1-9.3 for a charge point with `connectors` connectors, in spec order. */
+/** Smart charging capacity (section 9.4): the limits SetChargingProfile is checked against. */
+export const SMART_CHARGING = { maxStackLevel: 10, maxPeriods: 48, maxProfiles: 32 } as const;
+const RATE_UNITS: CslSpec = {
+  type: 'csl', readonly: true, default: 'Current,Power', members: ['Current', 'Power'], maxLength: 2, expected: 'Current and/or Power',
+};
+
+/** Every key of OCPP 1.6 sections 9.1-9.4 for a charge point with `connectors` connectors, in spec order. */
 export function coreKeys(connectors: number): KeyTable {
   return {
     AllowOfflineTxForUnknownId: flag(false),
     AuthorizationCacheEnabled: flag(true),
     AuthorizeRemoteTxRequests: flag(false),
     BlinkRepeat: rw(0, 100, 0),
+    ChargeProfileMaxStackLevel: ro(SMART_CHARGING.maxStackLevel),
+    ChargingScheduleAllowedChargingRateUnit: RATE_UNITS,
+    ChargingScheduleMaxPeriods: ro(SMART_CHARGING.maxPeriods),
     ClockAlignedDataInterval: rw(0, DAY, 0),
     ConnectionTimeOut: rw(1, 3600, 60),
     ConnectorPhaseRotation: phaseRotation(connectors),
     ConnectorPhaseRotationMaxLength: ro(connectors + 1),
+    ConnectorSwitch3to1PhaseSupported: { type: 'boolean', readonly: true, default: false },
     GetConfigurationMaxKeys: ro(100),
     HeartbeatInterval: rw(1, DAY, 300),
     LightIntensity: rw(0, 100, 100),
@@ -110,6 +126,7 @@ export function coreKeys(connectors: number): KeyTable {
     LocalAuthListMaxLength: ro(LOCAL_LIST_MAX),
     LocalAuthorizeOffline: flag(true),
     LocalPreAuthorize: flag(false),
+    MaxChargingProfilesInstalled: ro(SMART_CHARGING.maxProfiles),
     MaxEnergyOnInvalidId: rw(0, 1_000_000, 0),
     MeterValuesAlignedData: measurands('Energy.Active.Import.Register'),
     MeterValuesAlignedDataMaxLength: ro(SUPPORTED_MEASURANDS.length),
@@ -134,68 +151,6 @@ export function coreKeys(connectors: number): KeyTable {
     UnlockConnectorOnEVSideDisconnect: flag(true, true),
     WebSocketPingInterval: rw(0, 3600, 30),
   };
-}
-
-export type Normalized = { ok: true; value: string } | { ok: false; reason: string };
-const good = (value: string): Normalized => ({ ok: true, value });
-const bad = (reason: string): Normalized => ({ ok: false, reason });
-
-function normalizeInteger(spec: IntegerSpec, v: string): Normalized {
-  if (!/^[0-9]+$/.test(v)) return bad(`expected a whole number ${spec.min}..${spec.max}, found "${v}"`);
-  const n = Number(v);
-  if (n < spec.min || n > spec.max) return bad(`expected ${spec.min}..${spec.max}, found ${v}`);
-  return good(String(n));
-}
-
-function normalizeBoolean(spec: BooleanSpec, v: string): Normalized {
-  const lower = v.toLowerCase();
-  if (lower !== 'true' && lower !== 'false') return bad(`expected true or false, found "${v}"`);
-  if (spec.only !== undefined && lower !== String(spec.only)) return bad(`only ${spec.only} is supported`);
-  return good(lower);
-}
-
-function normalizeCsl(spec: CslSpec, v: string): Normalized {
-  if (v.trim() === '') return good('');
-  const out: string[] = [];
-  const slots = new Set<string>();
-  for (const raw of v.split(',')) {
-    const member = raw.trim();
-    const canon = spec.members.find((m) => m.toLowerCase() === member.toLowerCase());
-    if (canon === undefined) return bad(`unsupported member "${member}"; expected ${spec.expected}`);
-    const slot = spec.slotOf?.(canon) ?? canon;
-    if (slots.has(slot)) return bad(`"${slot}" listed twice`);
-    slots.add(slot);
-    out.push(canon);
-  }
-  if (out.length > spec.maxLength) return bad(`${out.length} members; at most ${spec.maxLength}`);
-  return good(out.join(','));
-}
-
-/**
- * The normal form of `value` for `spec` (integers without sign, spaces or leading zeros; booleans
- * lower-case; CSL members in their canonical spelling, comma-separated without spaces), or why it is
- * refused. Scalars are not trimmed (" 7" is refused); CSL members are, as in the spec's "0.RST, 1.RST".
- * Booleans and CSL members match case-insensitively (ChangeConfiguration's value is a CiString).
- */
-export function normalize(spec: KeySpec, value: string): Normalized {
-  switch (spec.type) {
-    case 'integer': return normalizeInteger(spec, value);
-    case 'boolean': return normalizeBoolean(spec, value);
-    case 'csl': return normalizeCsl(spec, value);
-    case 'string': return value.length <= spec.maxChars ? good(value) : bad(`longer than ${spec.maxChars} characters`);
-  }
-}
-
-/** One line per config-file override that cannot be applied (unknown key, read-only key, bad value). */
-export function overrideProblems(table: KeyTable, overrides: Record<string, string>): string[] {
-  const specs = new Map<string, KeySpec>(Object.entries(table));
-  return Object.entries(overrides).flatMap(([key, value]) => {
-    const spec = specs.get(key);
-    if (spec === undefined) return [`${key}: not an OCPP 1.6 Core configuration key (names are case-sensitive)`];
-    if (spec.readonly) return [`${key}: read-only, set by the charge point itself`];
-    const r = normalize(spec, value);
-    return r.ok ? [] : [`${key}: ${r.reason}`];
-  });
 }
 
 /**

@@ -16,6 +16,9 @@ import { CancelReservation } from './handlers/CancelReservation.js';
 import { ChangeAvailability } from './handlers/ChangeAvailability.js';
 import { ChangeConfiguration } from './handlers/ChangeConfiguration.js';
 import { ClearCache } from './handlers/ClearCache.js';
+import { ClearChargingProfile } from './handlers/ClearChargingProfile.js';
+import { GetCompositeSchedule } from './handlers/GetCompositeSchedule.js';
+import { SetChargingProfile } from './handlers/SetChargingProfile.js';
 import type { HandlerContext } from './handlers/context.js';
 import { DataTransfer } from './handlers/DataTransfer.js';
 import { GetConfiguration } from './handlers/GetConfiguration.js';
@@ -34,6 +37,8 @@ import { OutboxPump } from './pump.js';
 import { Registration } from './registration.js';
 import { StatusReporter } from './status-reporter.js';
 import { linkOptions } from './secrets.js';
+import { createSmartCharging } from './smart-charging.js';
+import type { SmartCharging } from '../charging/service.js';
 
 export interface OcppDeps {
   controller: Controller;
@@ -44,11 +49,8 @@ export interface OcppDeps {
 
 type OcppSection = NonNullable<Config['ocpp']>;
 
-/** OCPP 1.6 CSMS-initiated actions of the Smart Charging and Firmware profiles. */
+/** OCPP 1.6 CSMS-initiated actions of the Firmware Management profile. */
 const UNSUPPORTED_ACTIONS = [
-  'SetChargingProfile',
-  'ClearChargingProfile',
-  'GetCompositeSchedule',
   'GetDiagnostics',
   'UpdateFirmware',
 ] as const;
@@ -59,6 +61,7 @@ export class OcppService {
   readonly status: StatusReporter;
   readonly pump: OutboxPump;
   readonly auth: OcppAuthorization;
+  readonly smartCharging: SmartCharging;
 
   constructor(
     cfg: OcppSection,
@@ -117,6 +120,7 @@ export class OcppService {
       everAccepted: () => this.registration.everAccepted,
       call,
     });
+    this.smartCharging = createSmartCharging(controller, config, log.child({ module: 'smart-charging' }), () => Date.parse(this.registration.now()));
     this.wire();
   }
 
@@ -197,6 +201,9 @@ export class OcppService {
       CancelReservation: CancelReservation({ reservations: this.deps.controller.reservations }),
       SendLocalList: SendLocalList({ config: this.config, localList: this.deps.controller.localList, log: this.deps.log.child({ module: 'local-list' }) }),
       GetLocalListVersion: GetLocalListVersion({ config: this.config, localList: this.deps.controller.localList }),
+      SetChargingProfile: SetChargingProfile({ charging: this.smartCharging }),
+      ClearChargingProfile: ClearChargingProfile({ charging: this.smartCharging }),
+      GetCompositeSchedule: GetCompositeSchedule({ charging: this.smartCharging }),
     };
     for (const [action, handler] of Object.entries(handlers)) this.link.handle(action, (params) => handler(params as never));
     // Known 1.6 actions of profiles this version does not offer: NotSupported (unknown ones get
@@ -219,6 +226,8 @@ export class OcppService {
       // The group (parentIdTag) from the list or cache, learned by the Authorize.req just before if any.
       authorizeOn: (id, idTag) => controller.authorizeOn(id, idTag, this.auth.authorizer.known(idTag)?.info.parentIdTag),
       authorizeOnline: async (idTag) => (await this.authorize(idTag)).status,
+      remoteProfile: (id, profile) => this.smartCharging.installForRemoteStart(id, profile).ok,
+      dropRemoteProfile: (id) => this.smartCharging.transactionEnded(id),
       stopSession: (id, reason) => controller.stopSession(id, reason),
       connectorOfTransaction: (csmsId) => controller.transactions.store.open().find((t) => t.csmsId === csmsId)?.connectorId,
       changeAvailability: (id, operative) => controller.changeAvailability(id, operative),

@@ -56,6 +56,8 @@ CREATE TABLE IF NOT EXISTS auth_cache (id_tag TEXT PRIMARY KEY, status TEXT NOT 
 CREATE INDEX IF NOT EXISTS auth_cache_age ON auth_cache (updated_at);
 -- Reservations (OCPP 1.6 3.10 / 5.13): connector_id 0 = any connector.
 CREATE TABLE IF NOT EXISTS reservations (reservation_id INTEGER PRIMARY KEY, connector_id INTEGER NOT NULL, id_tag TEXT NOT NULL, parent_id_tag TEXT, expiry_date TEXT NOT NULL);
+-- Charging profiles (OCPP 1.6 3.13): the profile as the CSMS sent it (JSON), keyed by chargingProfileId.
+CREATE TABLE IF NOT EXISTS charging_profiles (profile_id INTEGER PRIMARY KEY, connector_id INTEGER NOT NULL, profile TEXT NOT NULL, installed_at INTEGER NOT NULL);
 `;
 
 /** Columns added after the first release: [table, column, declaration]. Added when missing (older files). */

@@ -164,11 +164,11 @@ describe('OCPP ClearCache, DataTransfer, TriggerMessage, unknown actions', () =>
   it('OCPP 1.6 actions of feature profiles this charge point does not support: CALLERROR NotSupported (recognized, not supported)', async () => {
     const { s } = await accepted();
     const profiles = (await s.call('GetConfiguration', { key: ['SupportedFeatureProfiles'] })).configurationKey[0].value as string;
-    expect(profiles.split(',')).not.toContain('SmartCharging');
+    expect(profiles.split(',')).toContain('SmartCharging');
     expect(profiles.split(',')).not.toContain('FirmwareManagement');
     const calls: Array<[string, unknown]> = [
-      ['ClearChargingProfile', {}],
       ['GetDiagnostics', { location: 'ftp://127.0.0.1/diag' }],
+      ['UpdateFirmware', { location: 'ftp://127.0.0.1/fw.bin', retrieveDate: '2030-01-01T00:00:00.000Z' }],
     ];
     for (const [action, params] of calls) {
       await expect(s.call(action, params, { callTimeoutMs: 5000 }), action).rejects.toMatchObject({ rpcErrorCode: 'NotSupported' });

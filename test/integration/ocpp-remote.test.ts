@@ -11,8 +11,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PROFILE = {
   chargingProfileId: 1,
   stackLevel: 0,
-  chargingProfilePurpose: 'TxProfile',
-  chargingProfileKind: 'Absolute',
+  chargingProfilePurpose: 'TxDefaultProfile',
+  chargingProfileKind: 'Relative',
   chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 10 }] },
 };
 
@@ -55,7 +55,7 @@ describe('OCPP RemoteStartTransaction / RemoteStopTransaction', () => {
     expect(s.validationFailures).toEqual([]);
   }, 30_000);
 
-  it('RemoteStart with a chargingProfile or on a connector that does not exist: Rejected, nothing starts', async () => {
+  it('RemoteStart with a chargingProfile that is not a TxProfile or on a connector that does not exist: Rejected, nothing starts', async () => {
     const { s } = await pluggedIn();
     expect(await s.call('RemoteStartTransaction', { connectorId: 1, idTag: 'REMOTE-01', chargingProfile: PROFILE })).toEqual({ status: 'Rejected' });
     expect(await s.call('RemoteStartTransaction', { connectorId: 2, idTag: 'REMOTE-01' })).toEqual({ status: 'Rejected' });

@@ -1,6 +1,7 @@
 // RemoteStartTransaction (OCPP 1.6 section 5.11): start a session for an idTag on a connector.
-// A chargingProfile is rejected until smart charging exists; with AuthorizeRemoteTxRequests the idTag is
-// authorized first (after the reply), otherwise the session is authorized at once. A reserved connector
+// A chargingProfile must be a TxProfile without transactionId (5.11); it is installed for the session about to
+// start (Rejected when it breaks a rule). With AuthorizeRemoteTxRequests the idTag is authorized first (after
+// the reply), otherwise the session is authorized at once. A reserved connector
 // (5.13) takes only the reservation's idTag or group's idTag: the request carries no parentIdTag, so a
 // card of the group uses its reservation by tapping, not remotely.
 
@@ -9,9 +10,10 @@ import type { HandlerContext } from './context.js';
 
 export function RemoteStartTransaction(ctx: HandlerContext) {
   return (req: RemoteStartTransactionRequest): RemoteStartTransactionResponse => {
-    if (ctx.registration() !== 'Accepted' || req.chargingProfile) return { status: 'Rejected' };
+    if (ctx.registration() !== 'Accepted') return { status: 'Rejected' };
     const target = pickConnector(ctx, req.connectorId, req.idTag);
     if (target === undefined) return { status: 'Rejected' };
+    if (req.chargingProfile && !ctx.remoteProfile(target, req.chargingProfile)) return { status: 'Rejected' };
     if (!ctx.config.bool('AuthorizeRemoteTxRequests')) {
       ctx.authorizeOn(target, req.idTag);
       return { status: 'Accepted' };
@@ -19,6 +21,7 @@ export function RemoteStartTransaction(ctx: HandlerContext) {
     ctx.afterReply(() => {
       void ctx.authorizeOnline(req.idTag).then((status) => {
         if (status === 'Accepted') ctx.authorizeOn(target, req.idTag);
+        else if (req.chargingProfile) ctx.dropRemoteProfile(target);
       });
     });
     return { status: 'Accepted' };

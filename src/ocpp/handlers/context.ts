@@ -1,6 +1,7 @@
 // What CSMS-initiated action handlers may use: services and actors, never the HAL (DESIGN.md OCPP).
 
 import type { StopReason } from '../../../state-machines/connector.js';
+import type { ChargingProfile } from '../../charging/types.js';
 import type { OcppConfiguration } from '../config-keys.js';
 
 export interface ConnectorView {
@@ -24,6 +25,10 @@ export interface HandlerContext {
   reservation(connectorId: number, idTag: string): 'mine' | 'free' | 'maybe' | 'no';
   /** Authorizes a session on a connector (the connector machine starts it when the cable is in). */
   authorizeOn(connectorId: number, idTag: string): void;
+  /** Installs RemoteStartTransaction's TxProfile for the session about to start; false = Rejected. */
+  remoteProfile(connectorId: number, profile: ChargingProfile): boolean;
+  /** Removes it again when the remote start does not go ahead (authorization refused). */
+  dropRemoteProfile(connectorId: number): void;
   /** Online Authorize.req (for AuthorizeRemoteTxRequests); resolves the idTagInfo status. */
   authorizeOnline(idTag: string): Promise<string>;
   stopSession(connectorId: number, reason: StopReason): void;

@@ -13,6 +13,8 @@ const READ_ONLY = [
   'MeterValuesSampledDataMaxLength', 'NumberOfConnectors', 'StopTxnAlignedDataMaxLength',
   'StopTxnSampledDataMaxLength', 'SupportedFeatureProfiles', 'SupportedFeatureProfilesMaxLength',
   'LocalAuthListMaxLength', 'SendLocalListMaxLength', 'ReserveConnectorZeroSupported',
+  'ChargeProfileMaxStackLevel', 'ChargingScheduleAllowedChargingRateUnit', 'ChargingScheduleMaxPeriods',
+  'MaxChargingProfilesInstalled', 'ConnectorSwitch3to1PhaseSupported',
 ];
 const READ_WRITE = [
   'AllowOfflineTxForUnknownId', 'AuthorizationCacheEnabled', 'AuthorizeRemoteTxRequests', 'BlinkRepeat',
@@ -41,7 +43,7 @@ function config(overrides?: Record<string, string>, numberOfConnectors = 2): Ocp
   return new OcppConfiguration(settingsIn(), { numberOfConnectors, overrides });
 }
 
-describe('OCPP 1.6 configuration keys (sections 9.1-9.3)', () => {
+describe('OCPP 1.6 configuration keys (sections 9.1-9.4)', () => {
   it('GIVEN no key list WHEN described THEN every key is listed once with its read-only flag', () => {
     const all = config().describe();
     expect(all.unknownKey).toEqual([]);
@@ -49,7 +51,7 @@ describe('OCPP 1.6 configuration keys (sections 9.1-9.3)', () => {
     const flags = Object.fromEntries(all.configurationKey.map((k) => [k.key, k.readonly]));
     for (const key of READ_ONLY) expect(flags[key], key).toBe(true);
     for (const key of READ_WRITE) expect(flags[key], key).toBe(false);
-    expect(config().describe([]).configurationKey).toHaveLength(38);
+    expect(config().describe([]).configurationKey).toHaveLength(43);
   });
 
   it('GIVEN 2 connectors WHEN nothing was changed THEN the defaults are in normal form', () => {
@@ -58,7 +60,11 @@ describe('OCPP 1.6 configuration keys (sections 9.1-9.3)', () => {
     expect(c.int('NumberOfConnectors')).toBe(2);
     expect(c.get('ConnectorPhaseRotation')).toBe('0.RST,1.RST,2.RST');
     expect(c.int('ConnectorPhaseRotationMaxLength')).toBe(3);
-    expect(c.get('SupportedFeatureProfiles')).toBe('Core,LocalAuthListManagement,Reservation,RemoteTrigger');
+    expect(c.get('SupportedFeatureProfiles')).toBe('Core,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger');
+    expect(c.int('ChargeProfileMaxStackLevel')).toBe(10);
+    expect(c.list('ChargingScheduleAllowedChargingRateUnit')).toEqual(['Current', 'Power']);
+    expect(c.int('ChargingScheduleMaxPeriods')).toBe(48);
+    expect(c.int('MaxChargingProfilesInstalled')).toBe(32);
     expect(c.int('SendLocalListMaxLength')).toBe(100_000);
     expect(c.bool('AuthorizationCacheEnabled')).toBe(true);
     expect(c.list('MeterValuesSampledData')).toEqual([
@@ -217,7 +223,7 @@ describe('GetConfiguration and ChangeConfiguration handlers', () => {
       unknownKey: ['Bogus'],
     });
     const all = get({});
-    expect(all.configurationKey).toHaveLength(38);
+    expect(all.configurationKey).toHaveLength(43);
     expect(all.unknownKey).toBeUndefined();
   });
 
