@@ -103,3 +103,6 @@ export interface RpiHwConfig {
   /** Absent: no grid meter. Read by both drivers (main passes the whole hal section as createHal's hw). */
   gridMeter?: GridMeterConfig;
 }
+
+/** Proximity pilot pull-up (ohms to the ADC reference) when the config names none (hal/rpi/proximity.ts header). */
+export const PP_DEFAULT_PULL_UP_OHMS = 1000;

@@ -11,6 +11,8 @@ import { accept, refuse, type AuthorizationDecision, type LastAuthorization } fr
 import { ReservationService } from './auth/reservations.js';
 import { StandaloneAuthorizer } from './auth/standalone.js';
 import { ChargingLimits } from './charging/limits.js';
+import { SiteBalancer } from './charging/site-balancer.js';
+import { StationBudget } from './charging/station.js';
 import type { Config } from './config/schema.js';
 import { IndicatorDriver } from './connector/indicator.js';
 import { ConnectorRuntime } from './connector/runtime.js';
@@ -50,6 +52,8 @@ export class Controller {
   readonly localList: LocalListStore;
   /** The offered current of each connector and the constraint that sets it (src/charging/limits.ts). */
   readonly charging: ChargingLimits;
+  /** Site load balancing and the ChargePointMax share (src/charging/station.ts). */
+  readonly station: StationBudget;
   /** Installed charging profiles (OCPP Smart Charging, used by src/ocpp/smart-charging.ts). */
   readonly profileStore: ChargingProfileStore;
   /** Online authorization (set by the OCPP adapter); standalone allow-list / free vend otherwise. */
@@ -96,6 +100,7 @@ export class Controller {
       maxCurrentA: (id) => config.connectors[id - 1]?.maxCurrentA ?? 6,
       thermal: { fromC: config.temperature.derateFromC, tripC: config.temperature.tripC },
     });
+    this.station = this.createStation();
     this.cards = new CardTap(this, { log: log.child({ module: 'auth' }), indicators: this.indicators, now: () => this.now() });
     this.transactions = new TransactionService({
       db: deps.db,
@@ -123,6 +128,7 @@ export class Controller {
     this.deps.settings?.setMetaValue('lastExit', 'running');
     for (const c of this.connectors) c.start();
     this.charging.start();
+    this.station.start();
     this.availability.restore();
     this.reservations.restore();
     this.faults.onChange((id, faults) => {
@@ -156,6 +162,7 @@ export class Controller {
     this.transactions.stop();
     this.reservations.stop();
     this.charging.stop();
+    this.station.stop();
     for (const c of this.connectors) c.stop();
   }
 
@@ -268,6 +275,28 @@ export class Controller {
   /** A card was presented (src/auth/card-tap.ts decides what it does). */
   onCard(uid: Uint8Array): Promise<void> {
     return this.cards.onCard(uid);
+  }
+
+  private createStation(): StationBudget {
+    const { clock, log, hal } = this.deps;
+    const site = this.config.charging.site;
+    const station = new StationBudget({
+      clock,
+      log: log.child({ module: 'site' }),
+      connectors: this.connectors,
+      site: site ? new SiteBalancer(site, clock) : null,
+      gridMeter: site?.meter === 'grid' ? hal.gridMeter : null,
+      meterIntervalMs: site?.meterIntervalMs ?? 2000,
+      capA: (id) => this.charging.capA(id),
+      phases: (id) => this.config.connectors[id - 1]?.phases ?? 3,
+      startedAt: (id) => {
+        const tx = this.transactions?.current(id);
+        return tx ? Date.parse(tx.startedAt) : null;
+      },
+      changed: () => this.charging.recompute(),
+    });
+    this.charging.attachStation(station);
+    return station;
   }
 
   /** Reservations see the connectors' own statuses; their changes reach the report listeners (StatusNotification). */

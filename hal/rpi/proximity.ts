@@ -42,8 +42,7 @@ export const PP_BANDS: ReadonlyArray<{ fromOhms: number; rating: CableRating }> 
 export const PP_ABOVE_SUPPLY_TOLERANCE = 0.05;
 /** Conversions per read; the median is used. */
 export const PP_SAMPLES = 3;
-/** Pull-up used when the config names none (see header). */
-export const PP_DEFAULT_PULL_UP_OHMS = 1000;
+export { PP_DEFAULT_PULL_UP_OHMS } from '../config.js';
 
 /** Rc from the node voltage: Infinity at or above the supply (open), NaN for a level no Rc can produce. */
 export function ppOhms(volts: number, pullUpOhms: number, pullUpV: number): number {

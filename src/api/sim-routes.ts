@@ -1,8 +1,11 @@
-// Simulator control endpoints (only with the simulated HAL): plug, unplug, EV request, card tap, faults.
+// Simulator control endpoints (only with the simulated HAL): plug, unplug, EV request, cable rating, card tap,
+// faults, and the site's grid connection (house load, grid meter failure).
 // Must not: exist when real hardware is configured.
 
 import type { IncomingMessage } from 'node:http';
-import { SIM_FAULTS, type SimControl } from '../../hal/sim/index.js';
+import type { HouseLoadA } from '../../hal/config.js';
+import { HOUSE_LOAD_EXPECTED, isHouseLoad, SIM_FAULTS, type SimConnectorBoard, type SimControl, type SimGrid } from '../../hal/sim/index.js';
+import { CABLE_RATINGS, isCableRating } from '../../hal/sim/proximity.js';
 import { parseUidHex } from '../auth/id-tag.js';
 import type { Controller } from '../controller.js';
 import { ApiError, field, isBoolean, isPositiveInt, isString, oneOf, readJson } from './http.js';
@@ -43,6 +46,7 @@ export function simRoutes(ctl: Controller, sim: SimControl): Route[] {
         return { ok: true, connector: state(Number(id)) };
       },
     },
+    ...siteRoutes(sim, board, state),
     {
       method: 'POST',
       pattern: /^\/api\/sim\/rfid$/,
@@ -67,4 +71,50 @@ export function simRoutes(ctl: Controller, sim: SimControl): Route[] {
       },
     },
   ];
+}
+
+/** The simulated site around the connectors: the cable in a socket, the house load and the grid meter. */
+function siteRoutes(sim: SimControl, board: (id: string | undefined) => SimConnectorBoard, state: (id: number) => unknown): Route[] {
+  const grid = (): SimGrid => {
+    if (!sim.grid) throw new ApiError(409, 'no simulated grid meter (configure hal.gridMeter: { driver: sim })');
+    return sim.grid;
+  };
+  return [
+    {
+      method: 'POST',
+      pattern: /^\/api\/sim\/connectors\/(\d+)\/cable$/,
+      handler: async (req: IncomingMessage, [id]) => {
+        const b = board(id);
+        const ratingA = field(await readJson(req), 'ratingA', isCableRating, `one of ${CABLE_RATINGS.join(', ')} (amps)`);
+        if (!b.proximity) throw new ApiError(409, `connector ${id} has a tethered cable: no PP, so no cable rating to set`);
+        b.setCableRating(ratingA);
+        return { ok: true, cableRatingA: ratingA, connector: state(Number(id)) };
+      },
+    },
+    { method: 'GET', pattern: /^\/api\/sim\/grid$/, handler: () => ({ grid: grid().state }) },
+    {
+      method: 'POST',
+      pattern: /^\/api\/sim\/grid$/,
+      handler: async (req: IncomingMessage) => {
+        const g = grid();
+        const { houseA, meterOffline } = gridChange(await readJson(req));
+        if (houseA !== undefined) g.setHouseLoad(houseA);
+        if (meterOffline !== undefined) g.failGridMeter(meterOffline);
+        return { ok: true, grid: g.state };
+      },
+    },
+  ];
+}
+
+/** POST /api/sim/grid body: houseA (amps, every phase or [L1, L2, L3]) and/or meterOffline; at least one. */
+function gridChange(body: unknown): { houseA?: HouseLoadA; meterOffline?: boolean } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 'request body must be a JSON object');
+  const given = (name: string) => (body as Record<string, unknown>)[name] !== undefined;
+  if (!given('houseA') && !given('meterOffline')) {
+    throw new ApiError(400, `houseA (${HOUSE_LOAD_EXPECTED}) or meterOffline (true or false) is required`, 'houseA');
+  }
+  return {
+    ...(given('houseA') ? { houseA: field(body, 'houseA', isHouseLoad, HOUSE_LOAD_EXPECTED) } : {}),
+    ...(given('meterOffline') ? { meterOffline: field(body, 'meterOffline', isBoolean, 'true or false') } : {}),
+  };
 }

@@ -41,6 +41,13 @@ export class ConnectorLimitSet {
     return this.values.get(source);
   }
 
+  /** The lowest constraint apart from `without` (a connector's cap before a shared budget is applied). */
+  capWithout(without: readonly LimitSource[]): number {
+    let cap = Infinity;
+    for (const [source, amps] of this.values) if (!without.includes(source)) cap = Math.min(cap, amps);
+    return cap;
+  }
+
   get current(): ConnectorLimit {
     let best: ConnectorLimit = { amps: Infinity, source: 'connector-max' };
     for (const source of ORDER) {

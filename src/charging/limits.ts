@@ -20,7 +20,7 @@ export interface ProfileLimits {
   stationLimit(at: number): { amps: number | null; nextChangeAt: number | null };
 }
 
-/** Shares a station budget (site limit, ChargePointMax) among connectors (src/charging/station-share.ts). */
+/** Shares a station budget (site limit, ChargePointMax) among connectors (src/charging/station.ts). */
 export interface StationShare {
   /** Per connector budget (amps) and whether the site or the ChargePointMax budget was the binding one. */
   share(stationLimitA: number | null): Map<number, { amps: number; source: LimitSource }>;
@@ -45,6 +45,7 @@ export class ChargingLimits {
   private profiles: ProfileLimits | null = null;
   private station: StationShare | null = null;
   private timer: unknown = null;
+  private started = false;
   private stopped = false;
 
   constructor(private readonly deps: LimitsDeps) {
@@ -56,6 +57,7 @@ export class ChargingLimits {
   }
 
   start(): void {
+    this.started = true;
     for (const c of this.deps.connectors) {
       c.onReading(() => this.onReading(c));
       c.onEvent((e) => {
@@ -88,13 +90,18 @@ export class ChargingLimits {
     this.sets.get(connectorId)?.set(source, amps);
   }
 
+  /** A connector's cap from everything but the shared budgets (site, ChargePointMax): what it could take. */
+  capA(connectorId: number): number {
+    return this.sets.get(connectorId)?.capWithout(['site', 'charge-point-max']) ?? 0;
+  }
+
   view(connectorId: number): ConnectorLimitView | null {
     return this.sets.get(connectorId)?.view() ?? null;
   }
 
   /** Profile and station limits now; re-armed for the next period boundary (at most a minute away). */
   recompute(): void {
-    if (this.stopped) return;
+    if (!this.started || this.stopped) return;
     const at = this.deps.now();
     let next = at + RECHECK_MS;
     const station = this.profiles?.stationLimit(at) ?? { amps: null, nextChangeAt: null };

@@ -10,6 +10,8 @@
 // staleMs, so the worst case is max(meterIntervalMs, staleMs) + 10 s = 15 s with defaults; a reactionTimeMs below
 // that is refused. Raising waits until the budget has been at least the new value for raiseHoldMs, so the PWM
 // does not flap; a raise for one connector waits until other connectors' lowerings have had 10 s to take effect.
+// marginA must cover the house load rising during that lag: a ramp steeper than marginA per 12 s, or steps closer
+// together than the lag, can keep the total above the limit for longer (no controller behind a 5 s PWM hold can do better).
 
 import type { Clock } from '../../hal/clock.js';
 import type { ConnectorLimit } from './types.js';

@@ -14,7 +14,7 @@ export type RateUnit = 'A' | 'W';
 export interface InstalledProfile {
   connectorId: number;
   profile: ChargingProfile;
-  /** When it was installed (epoch ms): a Relative TxDefault profile without a transaction starts here. */
+  /** When it was installed (epoch ms): the tie-break between equal stack levels (the later wins). */
   installedAt: number;
 }
 

@@ -13,6 +13,7 @@ import { formatStatus, type StatusResponse } from './format.js';
 import { addInstallerCommands } from './installer.js';
 import { addMeterCommands } from './meter.js';
 import { addSessionsCommand } from './sessions.js';
+import { addSimSiteCommands } from './sim-site.js';
 
 export const SIM_FAULTS = [
   'rcd',
@@ -196,6 +197,7 @@ function addSimCommands(sim: Command, io: CliIo, clientFor: ClientFor): void {
       io.out(`Simulated EV on connector ${id} now requests ${req}`);
     });
   addTapAndFaultCommands(sim, io, clientFor);
+  addSimSiteCommands(sim, io, clientFor); // house, cable, grid-meter
 }
 
 function addTapAndFaultCommands(sim: Command, io: CliIo, clientFor: ClientFor): void {

@@ -1,8 +1,10 @@
 // The `charging` section of the configuration file: nominal voltage for W <-> A conversion and site load
 // balancing (a fuse limit per phase shared by the connectors, optionally watched through a grid meter).
+// The reaction-time argument (meter interval or staleness + 5 s PWM hold + 5 s EV response) is in site-balancer.ts.
 // Must not: read files or hold balancing rules (src/charging/site-balancer.ts does).
 
 import { z } from 'zod';
+import { SITE_DEFAULTS, siteConfigProblems } from '../charging/site-balancer.js';
 
 const numberIn = (min: number, max: number) => {
   const error = `a number between ${min} and ${max}`;
@@ -13,27 +15,37 @@ const intIn = (min: number, max: number) => {
   return z.int({ error }).min(min, { error }).max(max, { error });
 };
 
-/**
- * The shortest reaction time the controller can keep: a grid meter read (up to 2 s apart), up to 5 s before the
- * connector may change its PWM duty again (REFERENCE.md 1.3), and up to 5 s for the EV to follow (IEC 61851-1).
- */
-export const MIN_REACTION_MS = 12_000;
+const SITE_KEYS = 'limitA, meter, reactionTimeMs, marginA, meterIntervalMs, staleMs, raiseHoldMs, fallbackA';
 
-const siteSchema = z.strictObject(
-  {
-    /** The site's limit per phase (the main fuse, or what the grid connection may carry for the chargers' site). */
-    limitA: numberIn(6, 1000),
-    /** grid: a meter at the grid connection (house + chargers) lets the chargers use what the house leaves. */
-    meter: z.enum(['none', 'grid']).default('none'),
-    /** How long the site may be above its limit before the chargers have been lowered (ms). */
-    reactionTimeMs: intIn(MIN_REACTION_MS, 600_000).default(15_000),
-    /** Amps per phase kept free below the limit. */
-    marginA: numberIn(0, 50).default(1),
-    /** A grid reading older than this counts as lost: the chargers drop to 6 A each (or pause) until it is back. */
-    meterStaleMs: intIn(2000, 120_000).default(10_000),
-  },
-  { error: (iss) => (iss.code === 'unrecognized_keys' ? 'unknown key (allowed: limitA, meter, reactionTimeMs, marginA, meterStaleMs)' : 'a mapping with keys: limitA, meter, reactionTimeMs, marginA, meterStaleMs') },
-);
+/** Defaults and cross-field checks (a reaction time the timing cannot meet, ...) come from site-balancer.ts. */
+const siteSchema = z
+  .strictObject(
+    {
+      /** The site's limit in A per phase (the main fuse), shared by the connectors. */
+      limitA: numberIn(6, 1000),
+      /** grid: a meter at the grid connection (house + chargers, hal.gridMeter) lets the chargers use what the house leaves. */
+      meter: z.enum(['none', 'grid']).default('none'),
+      /** How long the site may be above its limit before the chargers are down (ms). */
+      reactionTimeMs: intIn(1000, 600_000).default(SITE_DEFAULTS.reactionTimeMs),
+      /** Amps per phase kept free below the limit with a grid meter. */
+      marginA: numberIn(0, 100).default(SITE_DEFAULTS.marginA),
+      /** How often the grid meter is read (ms). */
+      meterIntervalMs: intIn(200, 60_000).default(SITE_DEFAULTS.meterIntervalMs),
+      /** A grid reading older than this counts as lost: the chargers get fallbackA together until it is back. */
+      staleMs: intIn(200, 120_000).default(SITE_DEFAULTS.staleMs),
+      /** A higher budget is used only after it has held this long (no PWM flapping). */
+      raiseHoldMs: intIn(0, 600_000).default(SITE_DEFAULTS.raiseHoldMs),
+      /** Amps per phase for all chargers together while the grid meter is lost (0: they pause). */
+      fallbackA: numberIn(0, 1000).default(SITE_DEFAULTS.fallbackA),
+    },
+    { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown key (allowed: ${SITE_KEYS})` : `a mapping with keys: ${SITE_KEYS}`) },
+  )
+  .superRefine((site, ctx) => {
+    for (const problem of siteConfigProblems(site)) {
+      const [key, ...rest] = problem.split(': ');
+      ctx.addIssue({ code: 'custom', message: rest.join(': '), path: [key ?? 'site'], params: { found: site[key as keyof typeof site] } });
+    }
+  });
 
 export const chargingSchema = z.strictObject(
   {

@@ -3,9 +3,9 @@
 // used twice, every required pin present, buses that exist). Must not: touch hardware or read files.
 
 import { z } from 'zod';
-import type { GpioPin, RpiHwConfig } from '../../hal/config.js';
+import { PP_DEFAULT_PULL_UP_OHMS, type GpioPin, type RpiHwConfig } from '../../hal/config.js';
 import { worstDetectionMs } from '../../hal/rpi/pilot-timing.js';
-import { PP_DEFAULT_PULL_UP_OHMS } from '../../hal/rpi/proximity.js';
+import { checkGridMeter, gridMeterSchema, meterSchema } from './meter-schema.js';
 
 const error = (what: string) => ({ error: what });
 
@@ -81,20 +81,6 @@ const pilotSchema = z.strictObject({
   });
 });
 
-const meterSchema = z.discriminatedUnion(
-  'driver',
-  [
-    z.strictObject({ driver: z.literal('estimated') }),
-    z.strictObject({
-      driver: z.literal('modbus'),
-      bus: z.string(error('the id of a hal.modbus bus')),
-      model: z.enum(['sdm630', 'sdm120', 'sdm72dm', 'abb-b23', 'em340'], error('one of sdm630, sdm120, sdm72dm, abb-b23, em340')),
-      address: intIn(1, 247),
-    }),
-  ],
-  error('a meter: { driver: modbus, bus, model, address } or { driver: estimated } (no meter fitted)'),
-);
-
 const temperatureSchema = z.discriminatedUnion(
   'driver',
   [
@@ -157,10 +143,12 @@ export const halSchema = z
       modbus: z.array(busSchema, error('a list of Modbus buses')).default([]),
       rfid: rfidSchema.prefault({ driver: 'none' }),
       connectors: z.array(connectorHwSchema, error('a list with one hardware entry per connector')).default([]),
+      gridMeter: gridMeterSchema.optional(),
     },
-    error('a mapping with keys: driver, gpio, modbus, rfid, connectors'),
+    error('a mapping with keys: driver, gpio, modbus, rfid, connectors, gridMeter'),
   )
   .superRefine((hal, ctx) => {
+    checkGridMeter(hal, ctx);
     if (hal.driver !== 'rpi') return;
     checkBuses(hal, ctx);
     checkPins(hal, ctx);

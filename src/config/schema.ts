@@ -177,10 +177,13 @@ export const configSchema = section({
   }).prefault({}),
   ocpp: ocppSchema.optional(),
 }).superRefine((c, ctx) => {
-  // Real hardware: one hal.connectors entry per connector, with a lock exactly when the cable is not tethered.
-  if (c.hal.driver !== 'rpi') return;
   const add = (path: (string | number)[], message: string, expected: string, found: unknown) =>
     ctx.addIssue({ code: 'custom', message, path, params: { expected, found } });
+  if (c.charging.site?.meter === 'grid' && !c.hal.gridMeter) {
+    add(['charging', 'site', 'meter'], 'needs a grid meter', 'hal.gridMeter configured (or meter: none)', 'grid');
+  }
+  // Real hardware: one hal.connectors entry per connector, with a lock exactly when the cable is not tethered.
+  if (c.hal.driver !== 'rpi') return;
   if (c.hal.connectors.length !== c.connectors.length) {
     add(['hal', 'connectors'], 'one hardware entry per connector', `${c.connectors.length} entries (one per connectors[] item)`, `${c.hal.connectors.length} entries`);
   }

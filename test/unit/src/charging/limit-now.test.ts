@@ -109,6 +109,8 @@ describe('limitNow agrees with compositeSchedule', () => {
   };
 
   it('GIVEN the mixed set WHEN composed over 2 days THEN every purpose, kind, unit and minChargingRate shows (hand-computed)', () => {
+    // TxDefault (conn 0, Weekly): 24 on Monday 08-18, else 18. CPMax Daily 17-18 20, 18-21 14; CPMax W 6900 = 10 A
+    // Tue 06-08. Tx started 01:30: stack 2 32/16/10 until 06:30, then stack 1 (7 A < minChargingRate 8 -> 0) until 09:30.
     const hours = [[0, 18], [1.5, 32], [2, 16], [3.5, 10], [6.5, 0], [9.5, 24], [17, 20], [18, 14], [21, 18], [30, 10], [32, 18], [42, 14], [45, 18]];
     expect(composite.periods).toEqual(hours.map(([h, limit]) => ({ startPeriod: h! * 3600, limit })));
   });

@@ -60,7 +60,7 @@ export class House {
     }
     this.target = [0, 1, 2].map(() => between(this.rnd, 0.5, 14));
     this.perTick = r < 0.55 ? (this.maxRampAPerS * TICK_MS) / 1000 : Infinity;
-    this.nextAt = now + ticks(this.rnd, 20_000, 600_000);
+    this.nextAt = now + ticks(this.rnd, 20_000, 300_000);
   }
 }
 

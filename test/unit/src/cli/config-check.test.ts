@@ -27,7 +27,7 @@ describe('evse config check', () => {
     expect(r.out).toEqual([
       'connectors[0].maxCurrentA: expected a number between 6 and 80, found 100',
       'connectors[0].id: connector ids must be 1..N without gaps; expected 1, found 2',
-      'foo: unknown key (allowed: chargePointId, hal, connectors, auth, tariff, sessions, api, dataDir, log, meter, temperature, identity, ocpp)',
+      'foo: unknown key (allowed: chargePointId, hal, connectors, auth, tariff, sessions, api, dataDir, log, meter, temperature, charging, identity, ocpp)',
     ]);
     expect(r.err).toEqual([`evse: config check: 3 problems in ${file}`]);
   });

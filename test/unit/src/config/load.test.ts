@@ -29,7 +29,8 @@ const DEFAULTS = {
   dataDir: '/var/lib/evse',
   log: { level: 'info' },
   meter: { pollIntervalMs: 1000, offlineAfterFailures: 3 },
-  temperature: { pollIntervalMs: 5000, tripC: 71, resumeC: 62 },
+  temperature: { pollIntervalMs: 5000, tripC: 71, resumeC: 62, derateFromC: 60 },
+  charging: { nominalVoltageV: 230 },
   identity: { vendor: 'OpenEVSE-Pi', model: 'EVSE-PI-AC', serialNumber: 'SIM-0001', firmwareVersion: '0.2.0' },
 };
 
@@ -89,7 +90,7 @@ describe('parseConfig', () => {
     });
     expect(config.api).toEqual({ host: '127.0.0.1', port: 9000 });
     expect(config.log.level).toBe('debug');
-    expect(config.temperature).toEqual({ pollIntervalMs: 5000, tripC: 80, resumeC: 70 });
+    expect(config.temperature).toEqual({ pollIntervalMs: 5000, tripC: 80, resumeC: 70, derateFromC: 60 });
   });
 
   it('GIVEN a valid JSON file WHEN parsed THEN its values are kept', () => {
@@ -144,7 +145,7 @@ describe('parseConfig', () => {
   });
 
   it('GIVEN a section that is not a mapping WHEN parsed THEN the line names the keys it takes', () => {
-    expect(problems('hal: 5\n')).toEqual(['hal: expected a mapping with keys: driver, gpio, modbus, rfid, connectors, found 5 (number)']);
+    expect(problems('hal: 5\n')).toEqual(['hal: expected a mapping with keys: driver, gpio, modbus, rfid, connectors, gridMeter, found 5 (number)']);
   });
 
   it('GIVEN a bad idTag in the allow list WHEN parsed THEN the line points at that entry', () => {
@@ -159,7 +160,7 @@ describe('parseConfig', () => {
       'chargePointId: expected 1 to 20 characters of A-Z, a-z, 0-9, ".", "_", "-", found "no spaces please"',
       'hal.driver: expected one of "sim", "rpi", found "arduino"',
       'api.port: expected an integer between 0 and 65535, found 70000',
-      'bogus: unknown key (allowed: chargePointId, hal, connectors, auth, tariff, sessions, api, dataDir, log, meter, temperature, identity, ocpp)',
+      'bogus: unknown key (allowed: chargePointId, hal, connectors, auth, tariff, sessions, api, dataDir, log, meter, temperature, charging, identity, ocpp)',
     ]);
   });
 
@@ -185,7 +186,24 @@ describe('parseConfig', () => {
       'temperature.resumeC: resumeC must be below tripC; expected a number below 70, found 70',
     ]);
     expect(problems('temperature:\n  tripC: 60\n')).toEqual([
+      'temperature.derateFromC: derateFromC must be below tripC; expected a number below 60, found 60 (default)',
       'temperature.resumeC: resumeC must be below tripC; expected a number below 60, found 62 (default)',
+    ]);
+  });
+
+  it('GIVEN a site section WHEN parsed THEN defaults fill it, and a reaction time the timing cannot meet or a grid meter that is not there is refused', () => {
+    expect(parseConfig('charging:\n  site: { limitA: 25 }\n', 'c.yaml').charging.site).toEqual({
+      limitA: 25, meter: 'none', reactionTimeMs: 15_000, marginA: 1, meterIntervalMs: 2000, staleMs: 5000, raiseHoldMs: 12_000, fallbackA: 0,
+    });
+    expect(problems('charging:\n  site: { limitA: 25, meter: grid, reactionTimeMs: 9000 }\nhal: { gridMeter: { driver: sim } }\n')).toEqual([
+      'charging.site.reactionTimeMs: 9000 ms cannot be met; the worst case is 15000 ms (meter detection 5000 + PWM hold 5000 + EV response 5000), found 9000',
+    ]);
+    expect(problems('charging:\n  site: { limitA: 25, meter: grid }\n')).toEqual([
+      'charging.site.meter: needs a grid meter; expected hal.gridMeter configured (or meter: none), found "grid"',
+    ]);
+    expect(problems('charging:\n  nominalVoltageV: 400\n  site: { limitA: 2 }\n')).toEqual([
+      'charging.nominalVoltageV: expected a number between 100 and 277, found 400',
+      'charging.site.limitA: expected a number between 6 and 1000, found 2',
     ]);
   });
 

@@ -1,0 +1,109 @@
+// The station budget: site load balancing (the site fuse per phase, optionally watched by a grid meter) and the
+// CSMS's ChargePointMaxProfile, both shared among the connectors. Feeds the site balancer with each connector's
+// session and measured draw and with the grid meter's phase currents; answers each connector's share.
+// Must not: hold sharing rules (site-share.ts, site-balancer.ts) or drive outputs (limits.ts applies shares).
+
+import type { Clock } from '../../hal/clock.js';
+import type { EnergyMeter } from '../../hal/types.js';
+import type { ConnectorRuntime } from '../connector/runtime.js';
+import type { Logger } from '../log.js';
+import type { StationShare } from './limits.js';
+import type { SiteBalancer, SiteConnectorState } from './site-balancer.js';
+import { shareSite } from './site-share.js';
+import type { LimitSource } from './types.js';
+
+export interface StationDeps {
+  clock: Clock;
+  log: Logger;
+  connectors: readonly ConnectorRuntime[];
+  /** The site balancer; null = no site limit configured. */
+  site: SiteBalancer | null;
+  gridMeter: EnergyMeter | null;
+  meterIntervalMs: number;
+  /** A connector's cap from its other constraints (cable, profiles, thermal, configured maximum). */
+  capA: (connectorId: number) => number;
+  /** Phases a connector is wired to (1: L1 only). */
+  phases: (connectorId: number) => number;
+  /** Session start (epoch ms) of the connector's running transaction. */
+  startedAt: (connectorId: number) => number | null;
+  /** The shares may have changed: the limits recompute. */
+  changed: () => void;
+}
+
+export class StationBudget implements StationShare {
+  private timer: unknown = null;
+  private stopped = false;
+  private failures = 0;
+
+  constructor(private readonly deps: StationDeps) {}
+
+  start(): void {
+    const { site, connectors } = this.deps;
+    if (!site) return;
+    site.onChange(() => this.deps.changed());
+    for (const c of connectors) {
+      c.onReading(() => this.sync());
+      c.onEvent((e) => {
+        if (e.type === 'SessionStarted' || e.type === 'SessionStopped' || e.type === 'StatusChanged') this.sync();
+      });
+    }
+    this.sync();
+    if (this.deps.gridMeter) this.poll();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) this.deps.clock.clearTimeout(this.timer);
+    this.deps.site?.stop();
+  }
+
+  /** Each connector's share: the lower of its site budget and its share of the ChargePointMax limit. */
+  share(stationLimitA: number | null): Map<number, { amps: number; source: LimitSource }> {
+    const out = new Map<number, { amps: number; source: LimitSource }>();
+    const cp = stationLimitA === null ? null : shareSite({ budgetA: stationLimitA, connectors: this.states() });
+    for (const c of this.deps.connectors) {
+      const site = this.deps.site ? this.deps.site.limitFor(c.id).amps : Infinity;
+      const cpShare = cp ? (cp.get(c.id) ?? 0) : Infinity;
+      if (site === Infinity && cpShare === Infinity) continue;
+      out.set(c.id, cpShare < site ? { amps: cpShare, source: 'charge-point-max' } : { amps: site, source: 'site' });
+    }
+    return out;
+  }
+
+  /** The connectors as the balancer sees them (sessions wanting power, start order, caps, measured draw). */
+  private states(): SiteConnectorState[] {
+    return this.deps.connectors.map((c) => {
+      const i = c.poller.last?.currentA;
+      const draw = i ? (this.deps.phases(c.id) === 1 ? [i.l1, 0, 0] : [i.l1, i.l2, i.l3]) : undefined;
+      return {
+        connectorId: c.id,
+        wantsPower: c.context.session === 'active',
+        startedAt: this.deps.startedAt(c.id) ?? this.deps.clock.now(),
+        capA: this.deps.capA(c.id),
+        ...(draw ? { drawPhasesA: draw } : {}),
+      };
+    });
+  }
+
+  private sync(): void {
+    if (!this.stopped) this.deps.site?.update(this.states());
+  }
+
+  private poll(): void {
+    const { gridMeter, site, clock, log, meterIntervalMs } = this.deps;
+    if (this.stopped || !gridMeter || !site) return;
+    gridMeter.read().then(
+      (r) => {
+        if (this.failures > 0) log.info({ after: this.failures }, 'grid meter answers again');
+        this.failures = 0;
+        this.sync();
+        site.onGridReading([r.currentA.l1, r.currentA.l2, r.currentA.l3]);
+      },
+      (err: unknown) => {
+        if (this.failures++ === 0) log.warn({ err: String(err) }, 'grid meter read failed; chargers fall back when readings stay away');
+      },
+    ).finally(() => {
+      if (!this.stopped) this.timer = clock.setTimeout(() => this.poll(), meterIntervalMs);
+    });
+  }
+}
