@@ -6,8 +6,11 @@
 
 import type { ConnectorLimit, LimitSource } from './types.js';
 
-/** Order of precedence when two constraints give the same amps (the first named is reported). */
-const ORDER: readonly LimitSource[] = ['invalid-id', 'thermal', 'cable', 'site', 'charge-point-max', 'tx-profile', 'tx-default-profile', 'connector-max'];
+/**
+ * Which constraint is reported when several give the same amps: the first named. Shared budgets come last, since a
+ * share equal to a connector's own cap means the cap, not the budget, is what holds it there.
+ */
+const ORDER: readonly LimitSource[] = ['invalid-id', 'thermal', 'cable', 'connector-max', 'tx-profile', 'tx-default-profile', 'charge-point-max', 'site'];
 
 export interface ConnectorLimitView extends ConnectorLimit {
   /** Every constraint in force, amps per phase. */

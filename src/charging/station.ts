@@ -9,7 +9,7 @@ import type { ConnectorRuntime } from '../connector/runtime.js';
 import type { Logger } from '../log.js';
 import type { StationShare } from './limits.js';
 import type { SiteBalancer, SiteConnectorState } from './site-balancer.js';
-import { shareSite } from './site-share.js';
+import { floorTenth, MIN_CHARGE_A, shareSite } from './site-share.js';
 import type { LimitSource } from './types.js';
 
 export interface StationDeps {
@@ -34,6 +34,10 @@ export class StationBudget implements StationShare {
   private timer: unknown = null;
   private stopped = false;
   private failures = 0;
+  /** The site budget last seen, so idle connectors' shares follow it (the balancer reports per-session changes). */
+  private lastBudgetA = -1;
+  /** Connectors the balancer was last told want power (a session that just started is not among them yet). */
+  private wanting = new Set<number>();
 
   constructor(private readonly deps: StationDeps) {}
 
@@ -57,17 +61,35 @@ export class StationBudget implements StationShare {
     this.deps.site?.stop();
   }
 
-  /** Each connector's share: the lower of its site budget and its share of the ChargePointMax limit. */
+  /**
+   * Each connector's share: the lower of its site budget and its share of the ChargePointMax limit. A connector
+   * without a session gets what it could start with right away (site: the headroom nobody else uses, if >= 6 A;
+   * ChargePointMax: its share as the newest session), so a session starts at once at a safe current instead of
+   * being suspended until the balancer's next step.
+   */
   share(stationLimitA: number | null): Map<number, { amps: number; source: LimitSource }> {
     const out = new Map<number, { amps: number; source: LimitSource }>();
-    const cp = stationLimitA === null ? null : shareSite({ budgetA: stationLimitA, connectors: this.states() });
-    for (const c of this.deps.connectors) {
-      const site = this.deps.site ? this.deps.site.limitFor(c.id).amps : Infinity;
-      const cpShare = cp ? (cp.get(c.id) ?? 0) : Infinity;
-      if (site === Infinity && cpShare === Infinity) continue;
-      out.set(c.id, cpShare < site ? { amps: cpShare, source: 'charge-point-max' } : { amps: site, source: 'site' });
+    const states = this.states();
+    for (const st of states) {
+      const site = this.deps.site ? (this.wanting.has(st.connectorId) ? this.deps.site.limitFor(st.connectorId).amps : this.headroom(st)) : Infinity;
+      const cp = stationLimitA === null ? Infinity : this.cpShare(stationLimitA, st, states);
+      if (site === Infinity && cp === Infinity) continue;
+      out.set(st.connectorId, cp < site ? { amps: cp, source: 'charge-point-max' } : { amps: site, source: 'site' });
     }
     return out;
+  }
+
+  /** Site budget nobody with a session holds, capped at the connector's own cap; 0 below the 6 A minimum. */
+  private headroom(st: SiteConnectorState): number {
+    const site = this.deps.site!;
+    const used = [...this.wanting].reduce((sum, id) => sum + site.limitFor(id).amps, 0);
+    const free = floorTenth(Math.min(st.capA, site.status().budgetA - used));
+    return free >= MIN_CHARGE_A ? free : 0;
+  }
+
+  private cpShare(limitA: number, st: SiteConnectorState, states: readonly SiteConnectorState[]): number {
+    const view = st.wantsPower ? states : states.map((o) => (o === st ? { ...o, wantsPower: true, startedAt: Number.MAX_SAFE_INTEGER } : o));
+    return shareSite({ budgetA: limitA, connectors: view }).get(st.connectorId) ?? 0;
   }
 
   /** The connectors as the balancer sees them (sessions wanting power, start order, caps, measured draw). */
@@ -86,7 +108,19 @@ export class StationBudget implements StationShare {
   }
 
   private sync(): void {
-    if (!this.stopped) this.deps.site?.update(this.states());
+    const { site } = this.deps;
+    if (this.stopped || !site) return;
+    const states = this.states();
+    this.wanting = new Set(states.filter((st) => st.wantsPower).map((st) => st.connectorId));
+    site.update(states);
+    this.budgetMoved();
+  }
+
+  private budgetMoved(): void {
+    const budget = this.deps.site!.status().budgetA;
+    if (budget === this.lastBudgetA) return;
+    this.lastBudgetA = budget;
+    this.deps.changed();
   }
 
   private poll(): void {
@@ -98,6 +132,7 @@ export class StationBudget implements StationShare {
         this.failures = 0;
         this.sync();
         site.onGridReading([r.currentA.l1, r.currentA.l2, r.currentA.l3]);
+        this.budgetMoved();
       },
       (err: unknown) => {
         if (this.failures++ === 0) log.warn({ err: String(err) }, 'grid meter read failed; chargers fall back when readings stay away');
