@@ -3,6 +3,7 @@
 
 import type { LastAuthorization } from './auth/refusal.js';
 import type { ConnectorLimitView } from './charging/connector-limit.js';
+import type { SiteBalancerStatus } from './charging/site-balancer.js';
 import type { Controller } from './controller.js';
 import type { ActiveFault } from './faults/registry.js';
 
@@ -41,6 +42,8 @@ export interface StatusView {
   faults?: FaultView[];
   /** The last card decision no connector was chosen for (unreadable card, none free), absent from older daemons. */
   lastAuthorization?: LastAuthorization | null;
+  /** Site load balancing (charging.site): the limit, the chargers' budget, the house load seen, a lost meter. */
+  site?: SiteBalancerStatus | null;
   connectors: ConnectorView[];
 }
 
@@ -50,6 +53,7 @@ export function buildStatus(ctl: Controller): StatusView {
     ocpp: ctl.ocppView(),
     faults: faultViews(ctl.faults.list(0)),
     lastAuthorization: ctl.lastAuthorization(0),
+    site: ctl.station.view(),
     connectors: ctl.connectors.map((c) => {
       const ctx = c.context;
       const reading = c.poller.last;

@@ -8,7 +8,7 @@ import type { EnergyMeter } from '../../hal/types.js';
 import type { ConnectorRuntime } from '../connector/runtime.js';
 import type { Logger } from '../log.js';
 import type { StationShare } from './limits.js';
-import type { SiteBalancer, SiteConnectorState } from './site-balancer.js';
+import type { SiteBalancer, SiteBalancerStatus, SiteConnectorState } from './site-balancer.js';
 import { floorTenth, MIN_CHARGE_A, shareSite } from './site-share.js';
 import type { LimitSource } from './types.js';
 
@@ -53,6 +53,11 @@ export class StationBudget implements StationShare {
     }
     this.sync();
     if (this.deps.gridMeter) this.poll();
+  }
+
+  /** The site balancer's state for the status API (null without a site limit). */
+  view(): SiteBalancerStatus | null {
+    return this.deps.site?.status() ?? null;
   }
 
   stop(): void {

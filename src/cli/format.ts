@@ -21,7 +21,15 @@ export interface FormatOptions {
 export function formatStatus(status: StatusResponse, options: FormatOptions): string {
   const blocks = status.connectors.map((c) => formatConnector(c, options).join('\n'));
   if (blocks.length === 0) blocks.push('No connectors configured');
-  return [formatHeader(status), ...blocks].join('\n\n');
+  const site = status.site ? [formatSite(status.site)] : [];
+  return [[formatHeader(status), ...site].join('\n'), ...blocks].join('\n\n');
+}
+
+/** `Site limit 20 A per phase: chargers may use 9 A (house 10 A)`, or the lost-meter warning. */
+export function formatSite(site: NonNullable<StatusResponse['site']>): string {
+  const head = `Site limit ${formatCurrent(site.limitA)} per phase: chargers may use ${formatCurrent(site.budgetA)}`;
+  if (site.meterStale) return `${head} (grid meter not answering: fallback budget)`;
+  return site.houseA === null ? head : `${head} (house ${formatCurrent(site.houseA)})`;
 }
 
 export function formatHeader(status: StatusResponse): string {

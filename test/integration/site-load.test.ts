@@ -55,6 +55,8 @@ describe('site load balancing with a grid meter', () => {
 
     // House 10 A: 9 A left, not 6 A for each: connector 2 (started last) pauses, connector 1 keeps 9 A.
     await c.post('/api/sim/grid', { houseA: 10 });
+    await waitFor('the house load seen', async () => (await c.get('/api/status')).body.site?.houseA >= 9.5);
+    expect((await c.get('/api/status')).body.site).toMatchObject({ limitA: 20, meterStale: false });
     await waitFor('connector 2 paused, connector 1 at 9 A', async () => {
       const [a, b] = [await conn(c, 1), await conn(c, 2)];
       return b.status === 'SuspendedEVSE' && a.offeredCurrentA === 9 && a.status === 'Charging';

@@ -9,6 +9,7 @@ import {
   formatHeader,
   formatKWh,
   formatPower,
+  formatSite,
   formatStartTime,
   formatStatus,
   formatWh,
@@ -115,6 +116,21 @@ describe('formatConnector', () => {
       'Connector 1  SuspendedEV  (pilot C, contactor closed, offering 6.5 A)',
       '  session 1 by 04A1B2C3 since 12:03:10, 1.23 kWh',
       '  meter 4,567.8 Wh, 12 W',
+    ]);
+  });
+});
+
+describe('limits and the site', () => {
+  it('GIVEN a limit set by site load balancing and a site section WHEN formatted THEN both are named in words', () => {
+    const limited: ConnectorStatus = { ...charging, offeredCurrentA: 9.5, limit: { amps: 9.5, source: 'site', constraints: { site: 9.5, 'connector-max': 16 } } };
+    expect(formatConnector(limited, options)[3]).toBe('  limit 9.5 A set by site load balancing');
+    expect(formatSite({ limitA: 20, budgetA: 9, houseA: 10, meterStale: false })).toBe('Site limit 20 A per phase: chargers may use 9 A (house 10 A)');
+    expect(formatSite({ limitA: 20, budgetA: 0, houseA: 3, meterStale: true })).toBe('Site limit 20 A per phase: chargers may use 0 A (grid meter not answering: fallback budget)');
+    const text = formatStatus({ ...status([limited]), site: { limitA: 20, budgetA: 19, houseA: null, meterStale: false } }, options);
+    expect(text.split('\n').slice(0, 3)).toEqual([
+      'Chargepoint CP-PI-001  OCPP connected (registration Accepted)',
+      'Site limit 20 A per phase: chargers may use 19 A',
+      '',
     ]);
   });
 });
