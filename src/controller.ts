@@ -8,14 +8,15 @@ import type { StopReason } from '../state-machines/connector.js';
 import { Availability } from './availability.js';
 import { CardTap } from './auth/card-tap.js';
 import { accept, refuse, type AuthorizationDecision, type LastAuthorization } from './auth/refusal.js';
-import { ReservationService } from './auth/reservations.js';
+import { createReservations } from './auth/reservation-setup.js';
+import type { ReservationService } from './auth/reservations.js';
 import { StandaloneAuthorizer } from './auth/standalone.js';
-import { ChargingLimits } from './charging/limits.js';
-import { SiteBalancer } from './charging/site-balancer.js';
-import { StationBudget } from './charging/station.js';
+import type { ChargingLimits } from './charging/limits.js';
+import { createLoadManagement } from './charging/load-management.js';
+import type { StationBudget } from './charging/station.js';
 import type { Config } from './config/schema.js';
 import { IndicatorDriver } from './connector/indicator.js';
-import { ConnectorRuntime } from './connector/runtime.js';
+import { ConnectorRuntime, connectorSettings } from './connector/runtime.js';
 import { FaultRegistry } from './faults/registry.js';
 import type { Logger } from './log.js';
 import type { Snapshot } from './ocpp/meter-values.js';
@@ -89,18 +90,16 @@ export class Controller {
     };
     this.connectors = hal.connectors.map((h) => this.createConnector(h.id));
     this.availability = new Availability(deps.settings, this.connectors);
-    this.reservations = this.createReservations();
+    this.reservations = createReservations(this, { db: deps.db, clock, log, now: () => Date.parse(this.now()) });
     this.localList = new LocalListStore(deps.db);
     this.profileStore = new ChargingProfileStore(deps.db);
-    this.charging = new ChargingLimits({
-      clock,
-      log: log.child({ module: 'charging' }),
-      now: () => Date.parse(this.now()),
-      connectors: this.connectors,
-      maxCurrentA: (id) => config.connectors[id - 1]?.maxCurrentA ?? 6,
-      thermal: { fromC: config.temperature.derateFromC, tripC: config.temperature.tripC },
-    });
-    this.station = this.createStation();
+    ({ limits: this.charging, station: this.station } = createLoadManagement({
+      config, hal, clock, log, connectors: this.connectors, now: () => Date.parse(this.now()),
+      startedAt: (id) => {
+        const tx = this.transactions?.current(id);
+        return tx ? Date.parse(tx.startedAt) : null;
+      },
+    }));
     this.cards = new CardTap(this, { log: log.child({ module: 'auth' }), indicators: this.indicators, now: () => this.now() });
     this.transactions = new TransactionService({
       db: deps.db,
@@ -277,67 +276,13 @@ export class Controller {
     return this.cards.onCard(uid);
   }
 
-  private createStation(): StationBudget {
-    const { clock, log, hal } = this.deps;
-    const site = this.config.charging.site;
-    const station = new StationBudget({
-      clock,
-      log: log.child({ module: 'site' }),
-      connectors: this.connectors,
-      site: site ? new SiteBalancer(site, clock) : null,
-      gridMeter: site?.meter === 'grid' ? hal.gridMeter : null,
-      meterIntervalMs: site?.meterIntervalMs ?? 2000,
-      capA: (id) => this.charging.capA(id),
-      phases: (id) => this.config.connectors[id - 1]?.phases ?? 3,
-      startedAt: (id) => {
-        const tx = this.transactions?.current(id);
-        return tx ? Date.parse(tx.startedAt) : null;
-      },
-      changed: () => this.charging.recompute(),
-    });
-    this.charging.attachStation(station);
-    return station;
-  }
-
-  /** Reservations see the connectors' own statuses; their changes reach the report listeners (StatusNotification). */
-  private createReservations(): ReservationService {
-    const reservations = new ReservationService({
-      db: this.deps.db,
-      clock: this.deps.clock,
-      log: this.deps.log.child({ module: 'reservations' }),
-      now: () => Date.parse(this.now()),
-      connectorIds: () => this.connectors.map((c) => c.id),
-      status: (id) => (this.faults.blockingNames(id).length > 0 ? 'Faulted' : (this.connector(id)?.status ?? 'Unavailable')),
-      stationStatus: () => reportOf(0, this).status as 'Available' | 'Unavailable' | 'Faulted',
-      changed: (id) => this.reportChanged(id),
-    });
-    this.consumeReservation = (connectorId, idTag, parentIdTag) => reservations.consume(connectorId, idTag, parentIdTag);
-    this.onReportChanged((id) => reservations.connectorChanged(id));
-    return reservations;
-  }
-
   private createConnector(id: number): ConnectorRuntime {
     const { hal, clock, log } = this.deps;
     const config = this.config;
     const c = config.connectors[id - 1];
     const h = hal.connectors[id - 1];
     if (!c || !h) throw new Error(`HAL connector ${id} has no configuration entry`);
-    const runtime = new ConnectorRuntime(
-      h,
-      {
-        maxCurrentA: c.maxCurrentA,
-        ventilationAllowed: c.ventilationAllowed,
-        connectionTimeoutMs: config.auth.connectionTimeoutS * 1000,
-        poller: {
-          meterIntervalMs: config.meter.pollIntervalMs,
-          offlineAfterFailures: config.meter.offlineAfterFailures,
-          temperatureIntervalMs: config.temperature.pollIntervalMs,
-          tripC: config.temperature.tripC,
-          resumeC: config.temperature.resumeC,
-        },
-      },
-      { clock, faults: this.faults, log: log.child({ module: 'connector', connector: id }) },
-    );
+    const runtime = new ConnectorRuntime(h, connectorSettings(config, c), { clock, faults: this.faults, log: log.child({ module: 'connector', connector: id }) });
     this.indicators.set(id, new IndicatorDriver(h.indicator, clock));
     runtime.onEvent((e) => this.onConnectorEvent(runtime, e));
     runtime.onReading(() => this.transactions.reading(id));

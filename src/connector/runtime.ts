@@ -21,6 +21,7 @@ import { connectorMachine, type ConnectorEmitted, type ConnectorMachineContext, 
 import type { OcppStatus } from '../../state-machines/connector-logic.js';
 import { overCurrentMachine } from '../../state-machines/overcurrent.js';
 import { pilotMachine, type PilotErrorKind, type PilotEvent } from '../../state-machines/pilot.js';
+import type { Config } from '../config/schema.js';
 import { untilRestart, type FaultName, type FaultRegistry } from '../faults/registry.js';
 import type { Logger } from '../log.js';
 import { MeterPoller, type PollerConfig } from './meter-poller.js';
@@ -30,6 +31,23 @@ export interface ConnectorSettings {
   ventilationAllowed: boolean;
   connectionTimeoutMs: number;
   poller: PollerConfig;
+}
+
+/** A connector's settings from the configuration file. */
+export function connectorSettings(config: Config, c: Config['connectors'][number]): ConnectorSettings {
+  const { meter, temperature } = config;
+  return {
+    maxCurrentA: c.maxCurrentA,
+    ventilationAllowed: c.ventilationAllowed,
+    connectionTimeoutMs: config.auth.connectionTimeoutS * 1000,
+    poller: {
+      meterIntervalMs: meter.pollIntervalMs,
+      offlineAfterFailures: meter.offlineAfterFailures,
+      temperatureIntervalMs: temperature.pollIntervalMs,
+      tripC: temperature.tripC,
+      resumeC: temperature.resumeC,
+    },
+  };
 }
 
 export interface RuntimeDeps {
