@@ -37,6 +37,9 @@ export class SmartCharging implements ProfileLimits {
 
   constructor(private readonly deps: SmartChargingDeps) {
     this.profiles = deps.store.load((problem) => deps.log.warn(problem));
+    // No transaction outlives a restart (the last run's are stopped at start), so neither do their TxProfiles.
+    const stale = this.profiles.filter((p) => p.profile.chargingProfilePurpose === 'TxProfile');
+    if (stale.length > 0) this.drop(this.profiles.filter((p) => !stale.includes(p)), stale, 'transaction ended before the restart');
   }
 
   get installed(): readonly InstalledProfile[] {

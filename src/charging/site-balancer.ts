@@ -5,10 +5,11 @@
 //
 // Timing (REFERENCE.md 1.3): the connector machine changes the PWM duty at most every 5 s, so a lowering may wait
 // up to 5 s, and the EV has up to 5 s to follow a new duty (IEC 61851-1). A house step is seen at the next meter
-// reading (every meterIntervalMs), so the chargers are back under the limit within
-// meterIntervalMs + 5 s + 5 s (2 + 5 + 5 = 12 s with defaults). A meter that stops answering is noticed after
-// staleMs, so the worst case is max(meterIntervalMs, staleMs) + 10 s = 15 s with defaults; a reactionTimeMs below
-// that is refused. Raising waits until the budget has been at least the new value for raiseHoldMs, so the PWM
+// reading (every meterIntervalMs) and confirmed by the one after it (a single reading can mistake our own EV's
+// ramp-up for house load: the grid meter sees it before the charger's meter does), so the chargers are back under
+// the limit within 2 x meterIntervalMs + 5 s + 5 s (4 + 5 + 5 = 14 s with defaults). A meter that stops answering
+// is noticed after staleMs, so the worst case is max(2 x meterIntervalMs, staleMs) + 10 s = 15 s with defaults; a
+// reactionTimeMs below that is refused. Raising waits until the budget has been at least the new value for raiseHoldMs, so the PWM
 // does not flap; a raise for one connector waits until other connectors' lowerings have had 10 s to take effect.
 // marginA must cover the house load rising during that lag: a ramp steeper than marginA per 12 s, or steps closer
 // together than the lag, can keep the total above the limit for longer (no controller behind a 5 s PWM hold can do better).
@@ -81,7 +82,7 @@ function stripUndefined(config: SiteBalancerConfig): Partial<SiteBalancerConfig>
 /** Longest the total can stay above the limit after one house-load step (see the header). */
 export function worstCaseReactionMs(config: SiteBalancerConfig): number {
   const c = resolveSiteConfig(config);
-  const detect = c.meter === 'grid' ? Math.max(c.meterIntervalMs, c.staleMs) : 0;
+  const detect = c.meter === 'grid' ? Math.max(2 * c.meterIntervalMs, c.staleMs) : 0;
   return detect + SETTLE_MS;
 }
 
@@ -121,6 +122,8 @@ export class SiteBalancer {
   /** Candidate budgets from grid readings within the raise hold, oldest first; the budget is their minimum. */
   private window: { at: number; amps: number }[] = [];
   private lastReadingAt: number | null = null;
+  /** The budget the previous grid reading alone gave (null before the first reading or after staleness). */
+  private lastCandidateA: number | null = null;
   private houseA: number | null = null;
   private budgetA = 0;
   private timer: unknown = null;
@@ -149,10 +152,17 @@ export class SiteBalancer {
     if (!phaseAmps.every(Number.isFinite)) return;
     const when = Math.min(at, this.clock.now());
     if (this.lastReadingAt !== null && when <= this.lastReadingAt) return;
-    if (this.isStale(when)) this.window = [{ at: when, amps: this.cfg.fallbackA }];
+    if (this.isStale(when)) {
+      this.window = [{ at: when, amps: this.cfg.fallbackA }];
+      this.lastCandidateA = null;
+    }
     this.houseA = this.estimateHouse(phaseAmps);
     const amps = Math.max(0, this.cfg.limitA - this.cfg.marginA - this.houseA);
-    this.window.push({ at: when, amps });
+    // One-reading glitch filter: a lower budget counts once two readings in a row show it. The grid meter sees
+    // an EV follow a raise before that charger's own meter does, so one reading can take our raise for house load.
+    const confirmed = this.lastCandidateA === null ? amps : Math.max(amps, this.lastCandidateA);
+    this.lastCandidateA = amps;
+    this.window.push({ at: when, amps: confirmed });
     this.lastReadingAt = when;
     this.evaluate();
   }

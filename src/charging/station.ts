@@ -57,7 +57,10 @@ export class StationBudget implements StationShare {
 
   /** The site balancer's state for the status API (null without a site limit). */
   view(): SiteBalancerStatus | null {
-    return this.deps.site?.status() ?? null;
+    const s = this.deps.site?.status();
+    if (!s) return null;
+    const tenth = (a: number): number => Math.round(a * 10) / 10;
+    return { ...s, budgetA: tenth(s.budgetA), houseA: s.houseA === null ? null : tenth(s.houseA) };
   }
 
   stop(): void {

@@ -4,7 +4,7 @@
 // Must not: read files or hold balancing rules (src/charging/site-balancer.ts does).
 
 import { z } from 'zod';
-import { SITE_DEFAULTS, siteConfigProblems } from '../charging/site-balancer.js';
+import { PWM_CHANGE_HOLD_MS, SITE_DEFAULTS, siteConfigProblems } from '../charging/site-balancer.js';
 
 const numberIn = (min: number, max: number) => {
   const error = `a number between ${min} and ${max}`;
@@ -34,7 +34,7 @@ const siteSchema = z
       /** A grid reading older than this counts as lost: the chargers get fallbackA together until it is back. */
       staleMs: intIn(200, 120_000).default(SITE_DEFAULTS.staleMs),
       /** A higher budget is used only after it has held this long (no PWM flapping). */
-      raiseHoldMs: intIn(0, 600_000).default(SITE_DEFAULTS.raiseHoldMs),
+      raiseHoldMs: intIn(PWM_CHANGE_HOLD_MS, 600_000).default(SITE_DEFAULTS.raiseHoldMs),
       /** Amps per phase for all chargers together while the grid meter is lost (0: they pause). */
       fallbackA: numberIn(0, 1000).default(SITE_DEFAULTS.fallbackA),
     },
@@ -43,7 +43,9 @@ const siteSchema = z
   .superRefine((site, ctx) => {
     for (const problem of siteConfigProblems(site)) {
       const [key, ...rest] = problem.split(': ');
-      ctx.addIssue({ code: 'custom', message: rest.join(': '), path: [key ?? 'site'], params: { found: site[key as keyof typeof site] } });
+      // The balancer's sentence names the value ("..., found 9000"); load.ts appends it again, so it goes here.
+      const message = rest.join(': ').replace(/,? found [^,;]*$/, '');
+      ctx.addIssue({ code: 'custom', message, path: [key ?? 'site'], params: { found: site[key as keyof typeof site] } });
     }
   });
 

@@ -105,6 +105,7 @@ describe('OCPP Smart Charging', () => {
     expect(await s.call('SetChargingProfile', { connectorId: 1, csChargingProfiles: p })).toEqual({ status: 'Accepted' });
     await waitFor('offer 7 A after the boundary', async () => (await offered(c)) === 7, 30_000);
     expect(await limitOf(c)).toMatchObject({ amps: 7, source: 'tx-default-profile' });
+    expect(await s.call('SetChargingProfile', { connectorId: 1, csChargingProfiles: profile(10, 'TxProfile', [{ startPeriod: 0, limit: 6 }]) })).toEqual({ status: 'Accepted' });
 
     const dir = c.dir;
     await c.stop({ keep: true });
@@ -112,6 +113,9 @@ describe('OCPP Smart Charging', () => {
     const composite = await s.call('GetCompositeSchedule', { connectorId: 1, duration: 60 });
     // No transaction after the restart: the Relative profile starts now.
     expect(composite.chargingSchedule.chargingSchedulePeriod).toEqual([{ startPeriod: 0, limit: 16 }, { startPeriod: 20, limit: 7 }]);
+    // The TxProfile ended with its transaction (stopped at the restart): it must not limit the next session.
+    expect(await s.call('ClearChargingProfile', { id: 10 })).toEqual({ status: 'Unknown' });
+    expect(await s.call('ClearChargingProfile', { id: 9 })).toEqual({ status: 'Accepted' });
     expect(again.s.validationFailures).toEqual([]);
   }, 90_000);
 

@@ -213,7 +213,7 @@ describe('SiteBalancer over a simulated 24 h day', () => {
     it(`GIVEN seed ${seed} WHEN a day is simulated THEN the limit, fairness and pause order hold`, () => {
       const f = runDay(seed);
       // The day exercised what it asserts on.
-      expect(f.sessions).toBeGreaterThan(10);
+      expect(f.sessions).toBeGreaterThanOrEqual(8);
       expect(f.excessStretches).toBeGreaterThan(0);
       expect(f.houseOverTicks).toBeGreaterThan(0);
       expect(f.starvationChecks).toBeGreaterThan(1_000);

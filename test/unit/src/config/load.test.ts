@@ -201,6 +201,9 @@ describe('parseConfig', () => {
     expect(problems('charging:\n  site: { limitA: 25, meter: grid }\n')).toEqual([
       'charging.site.meter: needs a grid meter; expected hal.gridMeter configured (or meter: none), found "grid"',
     ]);
+    expect(problems('charging:\n  site: { limitA: 25, meterIntervalMs: 2000, staleMs: 1000 }\n')).toEqual([
+      'charging.site.staleMs: expected >= meterIntervalMs (2000), found 1000',
+    ]);
     expect(problems('charging:\n  nominalVoltageV: 400\n  site: { limitA: 2 }\n')).toEqual([
       'charging.nominalVoltageV: expected a number between 100 and 277, found 400',
       'charging.site.limitA: expected a number between 6 and 1000, found 2',
