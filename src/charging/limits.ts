@@ -45,6 +45,8 @@ export class ChargingLimits {
   private profiles: ProfileLimits | null = null;
   private station: StationShare | null = null;
   private timer: unknown = null;
+  /** Plug-ins per connector: a PP reading started for an earlier plug-in is ignored. */
+  private readonly plugIns = new Map<number, number>();
   private started = false;
   private stopped = false;
 
@@ -152,9 +154,11 @@ export class ChargingLimits {
     if (!pp || c.context.pilot === 'A') return set.set('cable', null);
     if (set.get('cable') !== undefined) return; // already known for this plug-in
     set.set('cable', UNREAD_CABLE_A);
+    const plugIn = (this.plugIns.get(c.id) ?? 0) + 1;
+    this.plugIns.set(c.id, plugIn);
     pp.read().then(
       (rating: CableRating | null) => {
-        if (c.context.pilot !== 'A') set.set('cable', rating ?? UNREAD_CABLE_A);
+        if (c.context.pilot !== 'A' && this.plugIns.get(c.id) === plugIn) set.set('cable', rating ?? UNREAD_CABLE_A);
       },
       (err: unknown) => this.deps.log.warn({ connector: c.id, err: String(err) }, `cable rating unreadable: offering at most ${UNREAD_CABLE_A} A`),
     );

@@ -3,6 +3,7 @@
 // ChargingScheduleMaxPeriods). The first broken rule is returned as one readable sentence for the log.
 // Must not: install anything (profile-set.ts), count installed profiles (wouldExceed), read clocks or do I/O.
 
+import { parseUtc } from './schedule.js';
 import type { ActiveTx, ChargingProfile, ChargingSchedule, RateUnit } from './types.js';
 
 export interface CheckContext {
@@ -91,8 +92,8 @@ const datesRule: Rule = ({ csChargingProfiles: p }) => {
     ['validTo', p.validTo],
     ['startSchedule', p.chargingSchedule.startSchedule],
   ];
-  for (const [name, value] of dates) if (value !== undefined && Number.isNaN(Date.parse(value))) return `${name} "${value}" is not a valid date.`;
-  if (p.validFrom !== undefined && p.validTo !== undefined && !(Date.parse(p.validFrom) < Date.parse(p.validTo))) {
+  for (const [name, value] of dates) if (value !== undefined && Number.isNaN(parseUtc(value))) return `${name} "${value}" is not a valid date.`;
+  if (p.validFrom !== undefined && p.validTo !== undefined && !(parseUtc(p.validFrom) < parseUtc(p.validTo))) {
     return `validFrom ${p.validFrom} must be before validTo ${p.validTo}.`;
   }
   return null;

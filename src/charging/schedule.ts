@@ -41,10 +41,19 @@ export interface PreparedProfile {
 
 const prepared = new WeakMap<InstalledProfile, PreparedProfile>();
 
+/**
+ * An OCPP date-time to epoch ms. One without a zone ("2024-01-01T06:00:00") is taken as UTC, never as the Pi's
+ * local time (Date.parse would), so a schedule means the same on every charge point.
+ */
+export function parseUtc(date: string): number {
+  const zoned = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(date) || !date.includes('T') ? date : `${date}Z`;
+  return Date.parse(zoned);
+}
+
 /** Parses an ISO date to epoch ms; `fallback` when absent or unparsable (checkProfile refuses the latter). */
 function ms(date: string | undefined, fallback: number): number {
   if (date === undefined) return fallback;
-  const t = Date.parse(date);
+  const t = parseUtc(date);
   return Number.isNaN(t) ? fallback : t;
 }
 

@@ -183,6 +183,17 @@ export class SiteBalancer {
     return { amps: this.current.get(connectorId) ?? 0, source: 'site' };
   }
 
+  /** Amps a connector may still draw: its budget, or more while a lowering settles (SETTLE_MS). */
+  committedA(connectorId: number): number {
+    const held = this.held.get(connectorId) ?? [];
+    return Math.max(this.current.get(connectorId) ?? 0, ...held.filter((h) => h.until > this.clock.now()).map((h) => h.amps));
+  }
+
+  /** Connectors the balancer holds amps for (a budget, or a lowering still settling). */
+  known(): number[] {
+    return [...new Set([...this.current.keys(), ...this.held.keys()])];
+  }
+
   /** Called synchronously with all budgets whenever one of them changes. Returns an unsubscribe function. */
   onChange(listener: (budgets: ReadonlyMap<number, number>) => void): () => void {
     this.listeners.add(listener);

@@ -8,7 +8,7 @@ import type { EnergyMeter } from '../../hal/types.js';
 import type { ConnectorRuntime } from '../connector/runtime.js';
 import type { Logger } from '../log.js';
 import type { StationShare } from './limits.js';
-import type { SiteBalancer, SiteBalancerStatus, SiteConnectorState } from './site-balancer.js';
+import { SETTLE_MS, type SiteBalancer, type SiteBalancerStatus, type SiteConnectorState } from './site-balancer.js';
 import { floorTenth, MIN_CHARGE_A, shareSite } from './site-share.js';
 import type { LimitSource } from './types.js';
 
@@ -38,6 +38,8 @@ export class StationBudget implements StationShare {
   private lastBudgetA = -1;
   /** Connectors the balancer was last told want power (a session that just started is not among them yet). */
   private wanting = new Set<number>();
+  /** Recent PWM offers per connector (for the ChargePointMax start bound). */
+  private readonly offers = new Map<number, Array<{ amps: number; until: number }>>();
 
   constructor(private readonly deps: StationDeps) {}
 
@@ -71,9 +73,9 @@ export class StationBudget implements StationShare {
 
   /**
    * Each connector's share: the lower of its site budget and its share of the ChargePointMax limit. A connector
-   * without a session gets what it could start with right away (site: the headroom nobody else uses, if >= 6 A;
-   * ChargePointMax: its share as the newest session), so a session starts at once at a safe current instead of
-   * being suspended until the balancer's next step.
+   * without a session gets what it could start with right away without anyone else lowering first (what the
+   * others do not hold, if >= 6 A), so a session starts at once when there is room instead of being suspended
+   * until the balancer's next step, and waits (SuspendedEVSE) when there is not.
    */
   share(stationLimitA: number | null): Map<number, { amps: number; source: LimitSource }> {
     const out = new Map<number, { amps: number; source: LimitSource }>();
@@ -87,17 +89,43 @@ export class StationBudget implements StationShare {
     return out;
   }
 
-  /** Site budget nobody with a session holds, capped at the connector's own cap; 0 below the 6 A minimum. */
+  /**
+   * Site budget no other connector holds (its budget, or more while a lowering settles), capped at the
+   * connector's own cap; 0 below the 6 A minimum.
+   */
   private headroom(st: SiteConnectorState): number {
     const site = this.deps.site!;
-    const used = [...this.wanting].reduce((sum, id) => sum + site.limitFor(id).amps, 0);
+    const used = site.known().filter((id) => id !== st.connectorId).reduce((sum, id) => sum + site.committedA(id), 0);
     const free = floorTenth(Math.min(st.capA, site.status().budgetA - used));
     return free >= MIN_CHARGE_A ? free : 0;
   }
 
+  /**
+   * A connector's share of the ChargePointMax limit (without a session: its share as the newest session). Lowering
+   * is at once; raising only into what the others leave free, counting what they offered in the last 10 s (an EV
+   * may still draw a lowered offer that long), so the total never passes the limit while shares move.
+   */
   private cpShare(limitA: number, st: SiteConnectorState, states: readonly SiteConnectorState[]): number {
     const view = st.wantsPower ? states : states.map((o) => (o === st ? { ...o, wantsPower: true, startedAt: Number.MAX_SAFE_INTEGER } : o));
-    return shareSite({ budgetA: limitA, connectors: view }).get(st.connectorId) ?? 0;
+    const fair = shareSite({ budgetA: limitA, connectors: view }).get(st.connectorId) ?? 0;
+    const others = states.filter((o) => o !== st).reduce((sum, o) => sum + this.recentOffer(o.connectorId), 0);
+    const allowed = Math.min(fair, Math.max(this.offerNow(st.connectorId), floorTenth(limitA - others)));
+    return allowed >= MIN_CHARGE_A ? allowed : 0;
+  }
+
+  private offerNow(connectorId: number): number {
+    const c = this.deps.connectors.find((x) => x.id === connectorId);
+    return c && c.context.cp === 'pwm' ? c.context.appliedA : 0;
+  }
+
+  /** The highest current a connector offered on its PWM in the last SETTLE_MS. */
+  private recentOffer(connectorId: number): number {
+    const now = this.deps.clock.now();
+    const offered = this.offerNow(connectorId);
+    const kept = (this.offers.get(connectorId) ?? []).filter((o) => o.until > now);
+    if (offered > 0) kept.push({ amps: offered, until: now + SETTLE_MS });
+    this.offers.set(connectorId, kept);
+    return Math.max(0, ...kept.map((o) => o.amps));
   }
 
   /** The connectors as the balancer sees them (sessions wanting power, start order, caps, measured draw). */

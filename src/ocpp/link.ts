@@ -76,11 +76,21 @@ class Ocpp16Client extends RPCClient {
   offloader: FrameOffloader | null = null;
   private parsing = false;
   private readonly held: Buffer[] = [];
+  /** Bumped when the socket closes: frames of a closed socket are never answered on the next one. */
+  private socketEpoch = 0;
 
   constructor(options: ClientOptions) {
     super(options);
     // ocpp-rpc's typings declare _onMessage private; the socket handler calls it through `this`.
     (this as unknown as RpcInternals)._onMessage = (buffer) => this.onFrame(buffer);
+    this.on('close', () => this.forgetFrames());
+    this.on('disconnect', () => this.forgetFrames());
+  }
+
+  /** The socket is gone: frames still waiting behind a big one, and the big one being parsed, go with it. */
+  forgetFrames(): void {
+    this.socketEpoch++;
+    this.held.length = 0;
   }
 
   override sendRaw(message: string): void {
@@ -96,9 +106,17 @@ class Ocpp16Client extends RPCClient {
     }
     if (!this.offloader || buffer.length < BIG_FRAME_BYTES) return rpcInternals._onMessage.call(this, buffer);
     this.parsing = true;
+    const epoch = this.socketEpoch;
+    const bytes = buffer.byteLength;
     this.offloader.parse(buffer).then(
-      (r) => (r.call ? this.takeCall(r.call) : rpcInternals._onMessage.call(this, r.frame)),
-      (err: unknown) => this.emit('offloadFailure', { bytes: buffer.byteLength, error: err instanceof Error ? err : new Error(String(err)) }),
+      (r) => {
+        if (epoch !== this.socketEpoch) return; // arrived on a socket that has closed since
+        if (r.call) this.takeCall(r.call);
+        else rpcInternals._onMessage.call(this, r.frame);
+      },
+      (err: unknown) => {
+        if (epoch === this.socketEpoch) this.emit('offloadFailure', { bytes, error: err instanceof Error ? err : new Error(String(err)) });
+      },
     ).finally(() => {
       this.parsing = false;
       for (const b of this.held.splice(0)) this.onFrame(b);
@@ -167,6 +185,7 @@ export class OcppLink {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer !== null) this.deps.clock.clearTimeout(this.retryTimer);
+    this.client.forgetFrames();
     this.offloader.close();
     await this.client.close({ code: 1000, reason: 'charge point shutting down', force: true }).catch(() => undefined);
   }

@@ -227,7 +227,7 @@ export class OcppService {
       authorizeOn: (id, idTag) => controller.authorizeOn(id, idTag, this.auth.authorizer.known(idTag)?.info.parentIdTag),
       authorizeOnline: async (idTag) => (await this.authorize(idTag)).status,
       remoteProfile: (id, profile) => this.smartCharging.installForRemoteStart(id, profile).ok,
-      dropRemoteProfile: (id) => this.smartCharging.transactionEnded(id),
+      dropRemoteProfile: (profileId) => void this.smartCharging.clear({ id: profileId }),
       stopSession: (id, reason) => controller.stopSession(id, reason),
       connectorOfTransaction: (csmsId) => controller.transactions.store.open().find((t) => t.csmsId === csmsId)?.connectorId,
       changeAvailability: (id, operative) => controller.changeAvailability(id, operative),

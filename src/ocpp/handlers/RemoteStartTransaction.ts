@@ -21,7 +21,7 @@ export function RemoteStartTransaction(ctx: HandlerContext) {
     ctx.afterReply(() => {
       void ctx.authorizeOnline(req.idTag).then((status) => {
         if (status === 'Accepted') ctx.authorizeOn(target, req.idTag);
-        else if (req.chargingProfile) ctx.dropRemoteProfile(target);
+        else if (req.chargingProfile) ctx.dropRemoteProfile(req.chargingProfile.chargingProfileId);
       });
     });
     return { status: 'Accepted' };

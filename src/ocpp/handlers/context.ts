@@ -27,8 +27,8 @@ export interface HandlerContext {
   authorizeOn(connectorId: number, idTag: string): void;
   /** Installs RemoteStartTransaction's TxProfile for the session about to start; false = Rejected. */
   remoteProfile(connectorId: number, profile: ChargingProfile): boolean;
-  /** Removes it again when the remote start does not go ahead (authorization refused). */
-  dropRemoteProfile(connectorId: number): void;
+  /** Removes that profile (only it) again when the remote start does not go ahead (authorization refused). */
+  dropRemoteProfile(profileId: number): void;
   /** Online Authorize.req (for AuthorizeRemoteTxRequests); resolves the idTagInfo status. */
   authorizeOnline(idTag: string): Promise<string>;
   stopSession(connectorId: number, reason: StopReason): void;

@@ -95,4 +95,17 @@ describe('big incoming frames', () => {
     expect(got.map((g) => g.action)).toEqual(['SendLocalList', 'GetLocalListVersion']);
     expect(link.offloadedFrames).toBe(1);
   });
+
+  it('GIVEN the socket closes while a big frame is being parsed THEN it is dropped, not answered on the next socket', async () => {
+    const first = csms.client!;
+    first.sendRaw(JSON.stringify([2, 'before-close', 'SendLocalList', bigList(6000)]));
+    await first.close({ code: 1001, reason: 'test' } as never);
+    const from = csms.frames.length;
+    await new Promise((r) => setTimeout(r, 200));
+    await csms.waitForClient(20_000);
+    expect(await csms.call('GetLocalListVersion', {})).toEqual({ listVersion: 12 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(csms.frames.slice(from).filter((f) => !f.outbound && f.message.includes('before-close'))).toEqual([]);
+    expect(got.map((g) => g.action)).toEqual(['GetLocalListVersion']);
+  }, 30_000);
 });
