@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { METER_MODELS } from '../../../../hal/modbus/maps/index.js';
 import { MAX_HOUSE_A } from '../../../../hal/sim/index.js';
-import { ConfigError, parseConfig } from '../../../../src/config/load.js';
+import { parseConfig } from '../../../../src/config/load.js';
+import { configProblems } from '../../../helpers/config-problems.js';
 import { MAX_SIM_HOUSE_A, METER_MODEL_NAMES } from '../../../../src/config/meter-schema.js';
 
 const RPI = `
@@ -26,15 +27,7 @@ hal:
 const rpi = (gridMeter: string): string => `${RPI}  gridMeter: ${gridMeter}\n`;
 const sim = (gridMeter: string): string => `hal:\n  driver: sim\n  gridMeter: ${gridMeter}\n`;
 
-function problems(text: string): string[] {
-  try {
-    parseConfig(text, 'config.yaml');
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('hal.gridMeter: accepted', () => {
   it('GIVEN a Modbus grid meter on the connector meters bus at its own address WHEN parsed THEN it is kept as written', () => {

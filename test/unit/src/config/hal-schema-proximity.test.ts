@@ -4,7 +4,8 @@
 // ADC reference, on a channel the CP or another connector's PP already uses, or out of range.
 
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../../../src/config/load.js';
+import { parseConfig } from '../../../../src/config/load.js';
+import { configProblems } from '../../../helpers/config-problems.js';
 
 const SOCKET = `
     - pilot: { adc: { type: mcp3008 }, enable: 24, peakReset: 26 }
@@ -27,15 +28,7 @@ hal:
 `;
 }
 
-function problems(text: string): string[] {
-  try {
-    parseConfig(text, 'config.yaml');
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('hal.connectors[].proximity', () => {
   it('GIVEN an empty proximity entry on a socket WHEN parsed THEN channel 2 and a 1 kΩ pull-up to the ADC reference are filled in; no entry stays absent', () => {

@@ -5,7 +5,8 @@
 // one serial port, and a pilot sample interval too slow for the 100 ms detection rule.
 
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../../../src/config/load.js';
+import { parseConfig } from '../../../../src/config/load.js';
+import { configProblems } from '../../../helpers/config-problems.js';
 
 const CONNECTOR_1 = `
     - pilot: { adc: { type: ads1115 }, enable: 24, peakReset: 26 }
@@ -30,15 +31,7 @@ hal:
 `;
 }
 
-function problems(text: string): string[] {
-  try {
-    parseConfig(text, 'config.yaml');
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('hal section for real hardware', () => {
   it('GIVEN the default wiring for two connectors WHEN parsed THEN it is accepted and defaults are filled in', () => {
