@@ -12,6 +12,7 @@ import { silentLogger } from '../../../src/log.js';
 import { openDb, type Db } from '../../../src/store/db.js';
 import { Settings } from '../../../src/store/settings.js';
 import { TransactionStore } from '../../../src/store/transactions.js';
+import { simSteps } from '../../helpers/sim-steps.js';
 
 const dirs: string[] = [];
 const dbs: Db[] = [];
@@ -30,16 +31,7 @@ async function setup(cfg: object) {
   dbs.push(db);
   const ctl = new Controller(config, { hal, clock, log: silentLogger(), db, settings: new Settings(db), policy: null });
   ctl.start();
-  const advance = async (ms: number) => {
-    for (let t = 0; t < ms; t += 50) {
-      clock.advance(50);
-      for (let i = 0; i < 3; i++) await Promise.resolve();
-    }
-  };
-  const tap = async (hex: string) => {
-    hal.control.rfid.present(Uint8Array.from(Buffer.from(hex, 'hex')));
-    for (let i = 0; i < 5; i++) await Promise.resolve(); // authorization is asynchronous
-  };
+  const { advance, tap } = simSteps(clock, hal);
   return { ctl, hal, clock, dir, advance, tap, board: (id: number) => hal.control.connector(id) };
 }
 

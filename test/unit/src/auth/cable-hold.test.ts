@@ -13,6 +13,7 @@ import { Controller } from '../../../../src/controller.js';
 import { silentLogger } from '../../../../src/log.js';
 import { openDb, type Db } from '../../../../src/store/db.js';
 import { Settings } from '../../../../src/store/settings.js';
+import { simSteps } from '../../../helpers/sim-steps.js';
 
 const dirs: string[] = [];
 const dbs: Db[] = [];
@@ -34,16 +35,7 @@ async function charging() {
   const ctl = new Controller(config, { hal, clock, log: silentLogger(), db, settings: new Settings(db), policy: null });
   ctls.push(ctl);
   ctl.start();
-  const advance = async (ms: number) => {
-    for (let t = 0; t < ms; t += 50) {
-      clock.advance(50);
-      for (let i = 0; i < 3; i++) await Promise.resolve();
-    }
-  };
-  const tap = async (hex: string) => {
-    hal.control.rfid.present(Uint8Array.from(Buffer.from(hex, 'hex')));
-    for (let i = 0; i < 5; i++) await Promise.resolve();
-  };
+  const { advance, tap } = simSteps(clock, hal);
   const board = hal.control.connector(1);
   board.plug();
   await advance(500);

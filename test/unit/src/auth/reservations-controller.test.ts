@@ -12,6 +12,7 @@ import { Controller } from '../../../../src/controller.js';
 import { silentLogger } from '../../../../src/log.js';
 import { openDb, type Db } from '../../../../src/store/db.js';
 import { Settings } from '../../../../src/store/settings.js';
+import { simSteps } from '../../../helpers/sim-steps.js';
 
 const HOLDER = '04A1B2C3';
 const OTHER = '04D1E2F3';
@@ -39,16 +40,7 @@ async function setup(connectors = 2) {
   const reports: Array<[number, string]> = [];
   ctl.onReportChanged((id) => reports.push([id, ctl.report(id).status]));
   ctl.start();
-  const advance = async (ms: number) => {
-    for (let t = 0; t < ms; t += 50) {
-      clock.advance(50);
-      for (let i = 0; i < 3; i++) await Promise.resolve();
-    }
-  };
-  const tap = async (hex: string) => {
-    hal.control.rfid.present(Uint8Array.from(Buffer.from(hex, 'hex')));
-    for (let i = 0; i < 5; i++) await Promise.resolve();
-  };
+  const { advance, tap } = simSteps(clock, hal);
   const at = (ms: number) => new Date(clock.now() + ms).toISOString();
   await advance(500);
   return { ctl, clock, advance, tap, at, reports, board: (id: number) => hal.control.connector(id) };
